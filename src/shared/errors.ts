@@ -1,0 +1,100 @@
+/**
+ * Strata's error vocabulary. Every failure that crosses a module boundary is one of these,
+ * so retry decisions are made in one place (`isTransient`) instead of by string matching
+ * scattered through processors.
+ */
+
+/** Bad user input: config, selection, CLI usage. Exit code 2, never retried. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** A config file problem with its source position. */
+export class ConfigError extends UsageError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly col: number,
+    readonly key: string,
+    readonly detail: string,
+  ) {
+    super(`${file}:${line}:${col}: ${key ? `${key}: ` : ''}${detail}`);
+  }
+}
+
+/** Several config problems reported together, so a user fixes them in one pass. */
+export class ConfigErrors extends UsageError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+  }
+}
+
+/** The work itself failed (a dbt model, an error-severity check). Exit code 1, not retried. */
+export class WorkFailedError extends Error {
+  override readonly name = 'WorkFailedError';
+}
+
+/** Retrying cannot help: bad data, permission denied, a missing object. */
+export class NonRetriableError extends Error {
+  override readonly name = 'NonRetriableError';
+}
+
+/** A failure that may heal by itself: a dropped connection, throttling, a 5xx. */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  constructor(
+    message: string,
+    options?: ErrorOptions & { retryAfterMs?: number },
+  ) {
+    super(message, options);
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+  readonly retryAfterMs: number | undefined;
+}
+
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'SlowDown',
+  'RequestTimeout',
+  'ServiceUnavailable',
+  'InternalError',
+]);
+
+/** Whether an error from any client (Kafka, S3, Athena, CloudWatch, Redis) is worth retrying. */
+export function isTransient(error: unknown): boolean {
+  if (error instanceof TransientError) return true;
+  if (
+    error instanceof NonRetriableError ||
+    error instanceof UsageError ||
+    error instanceof WorkFailedError
+  ) {
+    return false;
+  }
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as {
+    code?: unknown;
+    name?: unknown;
+    retriable?: unknown;
+    $retryable?: unknown;
+    $metadata?: { httpStatusCode?: number };
+  };
+  if (e.retriable === true || e.$retryable !== undefined) return true;
+  if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
+  if (typeof e.name === 'string' && TRANSIENT_CODES.has(e.name)) return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined && (status >= 500 || status === 429)) return true;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause !== undefined && cause !== error && isTransient(cause);
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
