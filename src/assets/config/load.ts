@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, ConfigErrors, UsageError, errorMessage } from '../../shared/errors.ts';
+import { AssetGraph } from '../graph.ts';
+import { selectAssets } from '../selection.ts';
+import { compilePipeline } from './compile.ts';
+import { checkGraph } from './graph-checks.ts';
+import { interpolateEnv } from './interpolate.ts';
+import { pipelineSchema } from './schema.ts';
+import { SourceMap, formatPath, type ConfigPath } from './source-map.ts';
+import type { Pipeline } from './types.ts';
+
+export interface LoadedPipeline extends Pipeline {
+  graph: AssetGraph;
+}
+
+/**
+ * Loads config in stages: YAML with positions -> environment references -> schema -> compiled
+ * pipeline -> graph checks. Every stage reports all of its problems with file:line:col and the
+ * key, so one run of `strata validate` shows everything to fix.
+ */
+export async function loadPipeline(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedPipeline> {
+  const absolute = path.resolve(file);
+  let text: string;
+  try {
+    text = await readFile(absolute, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read config ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  return parsePipeline(text, absolute, env);
+}
+
+export function parsePipeline(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedPipeline {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const where = new SourceMap(doc, lines);
+  const display = path.relative(process.cwd(), file) || file;
+
+  throwIfAny(yamlErrors(doc, display, lines));
+  throwIfAny(
+    interpolateEnv(doc, env).map((u) => {
+      const { line, col } = lines.linePos(u.offset);
+      return new ConfigError(display, line, col, formatPath(u.path), `environment variable ${u.variable} is not set (use \${${u.variable}:-default} for a default)`);
+    }),
+  );
+
+  const parsed = pipelineSchema.safeParse(doc.toJS());
+  if (!parsed.success) throwIfAny(schemaErrors(parsed.error, where, display));
+
+  const pipeline = compilePipeline((parsed as { data: z.infer<typeof pipelineSchema> }).data, file);
+  throwIfAny(checkGraph(pipeline, where, display));
+  const graph = new AssetGraph(pipeline.assets);
+  throwIfAny(scheduleSelectionErrors(pipeline, graph, where, display));
+  return { ...pipeline, graph };
+}
+
+function scheduleSelectionErrors(pipeline: Pipeline, graph: AssetGraph, where: SourceMap, file: string): ConfigError[] {
+  return pipeline.schedules.flatMap((schedule) => {
+    if (!('select' in schedule.target)) return [];
+    try {
+      selectAssets(schedule.target.select, graph, pipeline.assets);
+      return [];
+    } catch (error) {
+      const path = ['schedules', schedule.name, 'select'];
+      const { line, col } = where.position(path);
+      return [new ConfigError(file, line, col, formatPath(path), errorMessage(error))];
+    }
+  });
+}
+
+function yamlErrors(doc: Document, file: string, lines: LineCounter): ConfigError[] {
+  return doc.errors.map((error) => {
+    const { line, col } = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
+    const detail = error.code === 'DUPLICATE_KEY' ? 'duplicate key (each key may appear once in a map)' : error.message.split('\n')[0] ?? error.message;
+    return new ConfigError(file, line, col, '', detail);
+  });
+}
+
+function schemaErrors(error: z.ZodError, where: SourceMap, file: string): ConfigError[] {
+  return error.issues.flatMap((issue) => {
+    const issuePath = issue.path as ConfigPath;
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const { line, col } = where.position(issuePath, key);
+        return new ConfigError(file, line, col, formatPath([...issuePath, key]), 'unknown field');
+      });
+    }
+    const onKey = issue.code === 'invalid_key';
+    const { line, col } = onKey ? where.keyPosition(issuePath) : where.position(issuePath);
+    return [new ConfigError(file, line, col, formatPath(issuePath), describeIssue(issue))];
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues[0];
+    return `invalid key: ${inner?.message ?? issue.message}`;
+  }
+  if (issue.code === 'invalid_union' && 'discriminator' in issue) {
+    return `${issue.message}: expected ${String(issue.discriminator)} to be one of the known values`;
+  }
+  return issue.message;
+}
+
+function throwIfAny(errors: ConfigError[]): void {
+  if (errors.length === 0) return;
+  errors.sort((a, b) => a.line - b.line || a.col - b.col);
+  throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
+}

@@ -1,0 +1,105 @@
+/**
+ * The compiled pipeline: defaults applied, durations in milliseconds, paths absolute, the graph
+ * checked for unknown deps and cycles. This is the only config shape the rest of Strata sees.
+ */
+
+export type AssetKind = 'dbt' | 'kafka_batches' | 'noop';
+export type Severity = 'warn' | 'error';
+
+export interface FreshnessPolicy {
+  warnAfterMs?: number;
+  failAfterMs?: number;
+}
+
+export type CheckSpec =
+  | { name: string; type: 'sql'; sql: string; severity: Severity; description?: string }
+  | { name: string; type: 'row_count'; min: number; severity: Severity; description?: string }
+  | { name: string; type: 'freshness'; severity: Severity; description?: string };
+
+export interface AutomationPolicy {
+  onUpstream: boolean;
+  onFreshness: boolean;
+}
+
+interface AssetCommon {
+  key: string;
+  description?: string;
+  deps: string[];
+  tags: string[];
+  group?: string;
+  freshness?: FreshnessPolicy;
+  automation: AutomationPolicy;
+  checks: CheckSpec[];
+  pool?: string;
+  retries: number;
+  timeoutMs: number;
+}
+
+export type AssetSpec =
+  | (AssetCommon & { kind: 'dbt'; model: string })
+  | (AssetCommon & { kind: 'kafka_batches' })
+  | (AssetCommon & { kind: 'noop'; sleepMs: number });
+
+export interface ScheduleSpec {
+  name: string;
+  cron: string;
+  timezone: string;
+  description?: string;
+  target: { select: string } | { task: 'produce' };
+  enabled: boolean;
+}
+
+export interface KafkaSettings {
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+  dlqTopic: string;
+}
+
+export interface IngestSettings {
+  groupId: string;
+  batch: { maxRecords: number; maxBytes: number; maxAgeMs: number };
+  maxRecordBytes: number;
+  maxBufferedBytes: number;
+}
+
+export interface StorageSettings {
+  kind: 'local' | 's3';
+  /** Absolute local root (kind local). */
+  root: string;
+  bucket?: string;
+  prefix: string;
+}
+
+export interface ProduceSettings {
+  source: 'simulated' | 'coingecko';
+  coins: string[];
+  seed?: number;
+  coingecko: { baseUrl: string; apiKeyEnv: string };
+}
+
+export interface EngineSettings {
+  kind: 'duckdb' | 'athena';
+  /** Absolute path of the dbt project. */
+  dbtProject: string;
+  duckdbPath: string;
+  athena?: { database: string; workgroup: string; outputLocation: string };
+}
+
+export interface RunSettings {
+  retainPerAsset: number;
+}
+
+export interface Pipeline {
+  /** Absolute path of the file this was loaded from. */
+  file: string;
+  assets: ReadonlyMap<string, AssetSpec>;
+  pools: ReadonlyMap<string, number>;
+  schedules: ScheduleSpec[];
+  kafka: KafkaSettings;
+  ingest: IngestSettings;
+  storage: StorageSettings;
+  produce: ProduceSettings;
+  engine: EngineSettings;
+  runs: RunSettings;
+}
