@@ -36,7 +36,7 @@ export function parsePipeline(text: string, file: string, env: NodeJS.ProcessEnv
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const where = new SourceMap(doc, lines);
-  const display = path.relative(process.cwd(), file) || file;
+  const display = displayPath(file);
 
   throwIfAny(yamlErrors(doc, display, lines));
   throwIfAny(
@@ -108,4 +108,10 @@ function throwIfAny(errors: ConfigError[]): void {
   if (errors.length === 0) return;
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
   throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
+}
+
+/** Paths under the working directory print relative, as editors and terminals link them. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
