@@ -107,7 +107,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 function throwIfAny(errors: ConfigError[]): void {
   if (errors.length === 0) return;
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
-  throw errors.length === 1 ? errors[0] : new ConfigErrors(errors);
+  const [first] = errors;
+  throw errors.length === 1 && first ? first : new ConfigErrors(errors);
 }
 
 /** Paths under the working directory print relative, as editors and terminals link them. */

@@ -46,7 +46,7 @@ export function registerConfigCommands(program: Command): void {
 
 /** The global --config option, wherever on the command line it was given. */
 export function configFile(command: Command): string {
-  return (command.optsWithGlobals() as { config: string }).config;
+  return command.optsWithGlobals<{ config: string }>().config;
 }
 
 export function print(json: boolean | undefined, value: unknown, text: string): void {
