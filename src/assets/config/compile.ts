@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseDuration } from '../../shared/durations.ts';
-import type { RawAsset, RawPipeline } from './schema.ts';
-import type { AssetSpec, FreshnessPolicy, Pipeline } from './types.ts';
+import type { RawAlertRule, RawAsset, RawPipeline } from './schema.ts';
+import type { AlertRuleSpec, AlertSettings, AssetSpec, FreshnessPolicy, MonitoringSettings, Pipeline } from './types.ts';
 
 /** Turns validated raw config into the compiled Pipeline. Graph checks live in graph-checks.ts. */
 export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
@@ -54,6 +54,8 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
       athena: raw.engine.athena,
     },
     runs: { retainPerAsset: raw.runs.retainPerAsset },
+    monitoring: compileMonitoring(raw),
+    alerts: compileAlerts(raw, assets),
   };
 
   function compileAsset(key: string, asset: RawAsset, pipeline: RawPipeline): AssetSpec {
@@ -78,6 +80,65 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
       case 'noop':
         return { ...common, kind: 'noop', sleepMs: asset.sleep ? ms(asset.sleep) : 0 };
     }
+  }
+}
+
+function compileMonitoring(raw: RawPipeline): MonitoringSettings {
+  const { lag, storage, cloudwatch } = raw.monitoring;
+  return {
+    intervalMs: ms(raw.monitoring.interval),
+    lag: {
+      groups: lag.groups ?? [{ group: raw.ingest.groupId, topic: raw.kafka.topic }],
+      window: lag.window,
+      stopAfterMs: ms(lag.stopAfter),
+    },
+    storage,
+    cloudwatch: {
+      enabled: cloudwatch.enabled,
+      namespace: cloudwatch.namespace,
+      dimensions: cloudwatch.dimensions,
+      intervalMs: ms(cloudwatch.interval),
+      maxBuffer: cloudwatch.maxBuffer,
+      alarms: cloudwatch.alarms,
+    },
+  };
+}
+
+function compileAlerts(raw: RawPipeline, assets: ReadonlyMap<string, AssetSpec>): AlertSettings {
+  return {
+    webhook: { urlEnv: raw.alerts.webhook.urlEnv, timeoutMs: ms(raw.alerts.webhook.timeout) },
+    historyLimit: raw.alerts.historyLimit,
+    rules: Object.entries(raw.alerts.rules).map(([name, rule]) => compileAlertRule(name, rule, assets)),
+  };
+}
+
+function compileAlertRule(name: string, rule: RawAlertRule, assets: ReadonlyMap<string, AssetSpec>): AlertRuleSpec {
+  const common = { name, description: rule.description, severity: rule.severity, forMs: ms(rule.for), enabled: rule.enabled };
+  switch (rule.kind) {
+    case 'kafka_lag':
+      return { ...common, kind: rule.kind, maxLag: rule.maxLag, statuses: rule.statuses };
+    case 'check_failed':
+      return { ...common, kind: rule.kind, checkSeverity: rule.checkSeverity, assets: rule.assets };
+    case 'staleness': {
+      const policy = assets.get(rule.asset)?.freshness;
+      const maxAgeMs = rule.maxAge === undefined ? (policy?.failAfterMs ?? policy?.warnAfterMs) : ms(rule.maxAge);
+      return { ...common, kind: rule.kind, asset: rule.asset, maxAgeMs };
+    }
+    case 'counter_increase':
+      return { ...common, kind: rule.kind, metric: rule.metric, labels: rule.labels, threshold: rule.threshold, windowMs: ms(rule.window) };
+    case 'rate_below_baseline':
+      return {
+        ...common,
+        kind: rule.kind,
+        metric: rule.metric,
+        labels: rule.labels,
+        windowMs: ms(rule.window),
+        baselineMs: ms(rule.baseline),
+        ratio: rule.ratio,
+        minBaselineRate: rule.minBaselineRate,
+      };
+    case 'histogram_above':
+      return { ...common, kind: rule.kind, metric: rule.metric, labels: rule.labels, threshold: rule.threshold, windowMs: ms(rule.window) };
   }
 }
 

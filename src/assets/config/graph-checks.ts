@@ -1,7 +1,7 @@
 import { ConfigError } from '../../shared/errors.ts';
 import { findCycle } from '../graph.ts';
 import { didYouMean } from '../suggest.ts';
-import type { SourceMap } from './source-map.ts';
+import { formatPath, type SourceMap } from './source-map.ts';
 import type { Pipeline } from './types.ts';
 
 /** Checks that need the whole pipeline: references between assets, pools and schedules. */
@@ -11,6 +11,7 @@ export function checkGraph(pipeline: Pipeline, where: SourceMap, file: string): 
     ...unknownPools(pipeline, where, file),
     ...duplicateCheckNames(pipeline, where, file),
     ...cycles(pipeline, where, file),
+    ...alertRuleAssets(pipeline, where, file),
   ];
 }
 
@@ -64,4 +65,29 @@ function cycles(pipeline: Pipeline, where: SourceMap, file: string): ConfigError
   const first = cycle[0] as string;
   const { line, col } = where.position(['assets', first, 'deps']);
   return [new ConfigError(file, line, col, `assets.${first}.deps`, `dependency cycle: ${cycle.join(' -> ')}`)];
+}
+
+/** Alert rules that name assets must name real ones, and a staleness rule needs a threshold. */
+function alertRuleAssets(pipeline: Pipeline, where: SourceMap, file: string): ConfigError[] {
+  const keys = [...pipeline.assets.keys()];
+  const errors: ConfigError[] = [];
+  const error = (path: Array<string | number>, detail: string): void => {
+    const { line, col } = where.position(path);
+    errors.push(new ConfigError(file, line, col, formatPath(path), detail));
+  };
+  for (const rule of pipeline.alerts.rules) {
+    if (rule.kind === 'staleness') {
+      if (!pipeline.assets.has(rule.asset)) {
+        error(['alerts', 'rules', rule.name, 'asset'], `unknown asset "${rule.asset}"${didYouMean(rule.asset, keys)}`);
+      } else if (rule.maxAgeMs === undefined) {
+        error(['alerts', 'rules', rule.name], `needs maxAge: asset "${rule.asset}" has no freshness policy`);
+      }
+    }
+    if (rule.kind === 'check_failed') {
+      rule.assets?.forEach((asset, i) => {
+        if (!pipeline.assets.has(asset)) error(['alerts', 'rules', rule.name, 'assets', i], `unknown asset "${asset}"${didYouMean(asset, keys)}`);
+      });
+    }
+  }
+  return errors;
 }

@@ -183,6 +183,128 @@ const runs = z.strictObject({
   timeout: duration.default('30m'),
 });
 
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'is not a valid Kafka topic name');
+
+const lagStatus = z.enum(['OK', 'WARN', 'STALL', 'STOP', 'REWIND']);
+
+const monitoring = z.strictObject({
+  /** How often `strata monitor` collects lag and storage stats and evaluates alert rules. */
+  interval: duration.default('15s'),
+  lag: z
+    .strictObject({
+      /** Consumer groups to watch; defaults to ingest.groupId on kafka.topic. */
+      groups: z.array(z.strictObject({ group: z.string().min(1), topic: topicName })).optional(),
+      /** Observations kept per partition for the Burrow-style evaluation. */
+      window: z.number().int().min(2).max(1000).default(10),
+      /** Lag > 0 and the committed offset unchanged for this long: STOP. */
+      stopAfter: duration.default('5m'),
+    })
+    .default({ window: 10, stopAfter: '5m' }),
+  storage: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Day partitions (by UTC date) re-listed on each pass, counting back from today. */
+      lookbackDays: z.number().int().min(1).max(366).default(3),
+    })
+    .default({ enabled: true, lookbackDays: 3 }),
+  cloudwatch: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      namespace: z.string().min(1).max(255).default('Strata'),
+      dimensions: z.record(z.string().min(1).max(255), z.string().min(1).max(1024)).default({}),
+      interval: duration.default('60s'),
+      /** Datums held while CloudWatch is unreachable; the oldest are dropped beyond this. */
+      maxBuffer: z.number().int().min(100).max(1_000_000).default(20_000),
+      /** Mirror alert rules as CloudWatch alarms (PutMetricAlarm). */
+      alarms: z.boolean().default(false),
+    })
+    .default({ enabled: false, namespace: 'Strata', dimensions: {}, interval: '60s', maxBuffer: 20_000, alarms: false }),
+});
+
+const ruleBase = {
+  description: z.string().optional(),
+  severity: severity.default('warn'),
+  /** The condition must hold this long before the alert fires. */
+  for: duration.default('0s'),
+  enabled: z.boolean().default(true),
+};
+
+const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'is not a Prometheus metric name');
+const metricLabels = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).default({});
+
+const alertRule = z.discriminatedUnion('kind', [
+  z
+    .strictObject({
+      ...ruleBase,
+      kind: z.literal('kafka_lag'),
+      /** Fires when a group's total lag on a topic exceeds this many messages. */
+      maxLag: z.number().int().nonnegative().optional(),
+      /** Fires when the group's lag status is one of these. */
+      statuses: z.array(lagStatus).min(1).optional(),
+    })
+    .refine((r) => r.maxLag !== undefined || r.statuses !== undefined, { message: 'needs maxLag, statuses or both' }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('check_failed'),
+    /** Only checks of this severity count. */
+    checkSeverity: severity.default('error'),
+    assets: z.array(assetKey).optional(),
+  }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('staleness'),
+    asset: assetKey,
+    /** now - data time above this fires; defaults to the asset's failAfter, else warnAfter. */
+    maxAge: duration.optional(),
+  }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('counter_increase'),
+    metric: metricName,
+    labels: metricLabels,
+    /** Fires when the counter grew by more than this within the window. */
+    threshold: z.number().nonnegative(),
+    window: duration,
+  }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('rate_below_baseline'),
+    metric: metricName,
+    labels: metricLabels,
+    /** Recent rate, measured over this window... */
+    window: duration.default('5m'),
+    /** ...compared with the rate over this longer window. */
+    baseline: duration.default('1h'),
+    /** Fires when recent < ratio x baseline. */
+    ratio: z.number().positive().max(1).default(0.5),
+    /** Below this baseline rate (per second) the rule stays quiet: nothing to compare with. */
+    minBaselineRate: z.number().nonnegative().default(0.01),
+  }),
+  z.strictObject({
+    ...ruleBase,
+    kind: z.literal('histogram_above'),
+    metric: metricName,
+    labels: metricLabels,
+    /** An observation above this many seconds... */
+    threshold: z.number().positive(),
+    /** ...within this window fires the alert. */
+    window: duration.default('10m'),
+  }),
+]);
+
+const alerts = z.strictObject({
+  webhook: z
+    .strictObject({
+      /** The environment variable holding the URL (Slack-style URLs are secrets, kept out of config). */
+      urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('STRATA_ALERT_WEBHOOK_URL'),
+      timeout: duration.default('5s'),
+    })
+    .default({ urlEnv: 'STRATA_ALERT_WEBHOOK_URL', timeout: '5s' }),
+  /** Transitions kept in the alert history. */
+  historyLimit: z.number().int().min(10).max(100_000).default(1000),
+  rules: z.record(assetKey, alertRule).default({}),
+});
+
 export const pipelineSchema = z.strictObject({
   version: z.literal(1),
   assets: z.record(assetKey, assetSchema).refine((a) => Object.keys(a).length > 0, {
@@ -196,11 +318,14 @@ export const pipelineSchema = z.strictObject({
   produce: produce.default(produce.parse({})),
   engine: engine.default(engine.parse({})),
   runs: runs.default(runs.parse({})),
+  monitoring: monitoring.default(monitoring.parse({})),
+  alerts: alerts.default(alerts.parse({})),
 });
 
 export type RawPipeline = z.infer<typeof pipelineSchema>;
 export type RawAsset = z.infer<typeof assetSchema>;
 export type RawCheck = z.infer<typeof check>;
+export type RawAlertRule = z.infer<typeof alertRule>;
 
 function isKnownTimeZone(zone: string): boolean {
   try {

@@ -102,4 +102,55 @@ export interface Pipeline {
   produce: ProduceSettings;
   engine: EngineSettings;
   runs: RunSettings;
+  monitoring: MonitoringSettings;
+  alerts: AlertSettings;
+}
+
+export type LagStatus = 'OK' | 'WARN' | 'STALL' | 'STOP' | 'REWIND';
+
+export interface MonitoringSettings {
+  intervalMs: number;
+  /** Never empty: defaults to the ingest group on the pipeline topic. */
+  lag: { groups: Array<{ group: string; topic: string }>; window: number; stopAfterMs: number };
+  storage: { enabled: boolean; lookbackDays: number };
+  cloudwatch: {
+    enabled: boolean;
+    namespace: string;
+    dimensions: Record<string, string>;
+    intervalMs: number;
+    maxBuffer: number;
+    alarms: boolean;
+  };
+}
+
+interface AlertRuleCommon {
+  name: string;
+  description?: string;
+  severity: Severity;
+  forMs: number;
+  enabled: boolean;
+}
+
+export type AlertRuleSpec = AlertRuleCommon &
+  (
+    | { kind: 'kafka_lag'; maxLag?: number; statuses?: LagStatus[] }
+    | { kind: 'check_failed'; checkSeverity: Severity; assets?: string[] }
+    | { kind: 'staleness'; asset: string; /** Resolved from the asset's policy when not given; graph checks reject neither. */ maxAgeMs?: number }
+    | { kind: 'counter_increase'; metric: string; labels: Record<string, string>; threshold: number; windowMs: number }
+    | {
+        kind: 'rate_below_baseline';
+        metric: string;
+        labels: Record<string, string>;
+        windowMs: number;
+        baselineMs: number;
+        ratio: number;
+        minBaselineRate: number;
+      }
+    | { kind: 'histogram_above'; metric: string; labels: Record<string, string>; threshold: number; windowMs: number }
+  );
+
+export interface AlertSettings {
+  webhook: { urlEnv: string; timeoutMs: number };
+  historyLimit: number;
+  rules: AlertRuleSpec[];
 }
