@@ -1,0 +1,123 @@
+import path from 'node:path';
+import { PROJECT_ROOT } from '../shared/settings.ts';
+import { UsageError } from '../shared/errors.ts';
+
+/** The services `strata stack` manages, in start order. `dbt` is a tool in the venv, not a server. */
+export const SERVICE_NAMES = ['redis', 'kafka', 'moto', 'dbt'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface StackConfig {
+  projectRoot: string;
+  /** Everything the stack writes: logs, pid files, jars, data. */
+  stateDir: string;
+  venvDir: string;
+  redisUrl: string;
+  redis: HostPort;
+  kafka: HostPort;
+  moto: HostPort;
+  /** How long a started server may take to answer its health check. */
+  startTimeoutMs: number;
+  /** How long `down` waits after SIGTERM before SIGKILL. */
+  stopTimeoutMs: number;
+}
+
+export const DEFAULT_AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
+
+/**
+ * Resolves addresses and folders from the environment (the same variables every Strata role
+ * reads), so pointing the stack at other ports is a matter of exporting REDIS_URL & co.
+ */
+export function resolveStackConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<StackConfig> = {},
+): StackConfig {
+  const projectRoot = overrides.projectRoot ?? PROJECT_ROOT;
+  const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const firstBroker = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0]?.trim() ?? '';
+  return {
+    projectRoot,
+    stateDir: path.resolve(projectRoot, env.STRATA_STACK_DIR ?? '.stack'),
+    venvDir: path.resolve(projectRoot, env.STRATA_VENV_DIR ?? '.venv'),
+    redisUrl,
+    redis: urlHostPort(redisUrl, 6379, 'REDIS_URL'),
+    kafka: brokerHostPort(firstBroker),
+    moto: urlHostPort(env.AWS_ENDPOINT_URL || DEFAULT_AWS_ENDPOINT_URL, 5000, 'AWS_ENDPOINT_URL'),
+    startTimeoutMs: 120_000,
+    stopTimeoutMs: 20_000,
+    ...overrides,
+  };
+}
+
+function urlHostPort(text: string, defaultPort: number, variable: string): HostPort {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch (error) {
+    throw new UsageError(`${variable} is not a URL: ${text}`, { cause: error });
+  }
+  return { host: stripBrackets(url.hostname), port: url.port ? Number(url.port) : defaultPort };
+}
+
+function brokerHostPort(broker: string): HostPort {
+  const match = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(broker);
+  if (!match?.[1] || !match[2]) {
+    throw new UsageError(`KAFKA_BROKERS must be host:port[,host:port...], got "${broker}"`);
+  }
+  return { host: stripBrackets(match[1]), port: Number(match[2]) };
+}
+
+function stripBrackets(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** Only services on this machine can be started; a remote address can only be checked. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Parses `--only redis,kafka`; rejects unknown names so a typo does not silently do nothing. */
+export function parseServiceList(text: string | undefined): ServiceName[] {
+  if (text === undefined || text.trim() === '') return [...SERVICE_NAMES];
+  const wanted = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = wanted.filter((name) => !(SERVICE_NAMES as readonly string[]).includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `unknown service ${unknown.join(', ')}; expected some of ${SERVICE_NAMES.join(', ')}`,
+    );
+  }
+  return SERVICE_NAMES.filter((name) => wanted.includes(name));
+}
+
+export function formatHostPort({ host, port }: HostPort): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Where each piece of state lives under the state folder. */
+export function stackPaths(config: StackConfig) {
+  const dir = config.stateDir;
+  return {
+    logFile: (service: ServiceName | 'venv' | 'kafka-jars' | 'kafka-format') =>
+      path.join(dir, 'logs', `${service}.log`),
+    pidFile: (service: ServiceName) => path.join(dir, 'run', `${service}.pid`),
+    kafkaDir: path.join(dir, 'kafka'),
+    kafkaLibs: path.join(dir, 'kafka', 'libs'),
+    kafkaLibsStamp: path.join(dir, 'kafka', 'libs.sha256'),
+    kafkaData: path.join(dir, 'kafka', 'data'),
+    kafkaProperties: path.join(dir, 'kafka', 'server.properties'),
+    kafkaLog4j: path.join(dir, 'kafka', 'log4j2.yaml'),
+    redisDir: path.join(dir, 'redis'),
+    motoDir: path.join(dir, 'moto'),
+    venvStamp: path.join(dir, 'venv.sha256'),
+    kafkaPom: path.join(config.projectRoot, 'scripts', 'stack', 'kafka-pom.xml'),
+    requirements: path.join(config.projectRoot, 'scripts', 'stack', 'requirements.txt'),
+  };
+}
+export type StackPaths = ReturnType<typeof stackPaths>;

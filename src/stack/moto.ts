@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import {
+  formatHostPort,
+  isLoopback,
+  type HostPort,
+  type StackConfig,
+  type StackPaths,
+} from './config.ts';
+import { venvBin, venvPrerequisites } from './python-env.ts';
+import { isPortOpen } from './probe.ts';
+import type { ServerService } from './service.ts';
+
+export async function motoAnswers(endpoint: HostPort, timeoutMs = 2_000): Promise<boolean> {
+  try {
+    const response = await fetch(`http://${formatHostPort(endpoint)}/moto-api/`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+export function motoService(config: StackConfig, paths: StackPaths): ServerService {
+  const workDir = paths.motoDir;
+  return {
+    name: 'moto',
+    kind: 'server',
+    address: formatHostPort(config.moto),
+    local: isLoopback(config.moto.host),
+    isListening: () => isPortOpen(config.moto),
+    isHealthy: async () => (await isPortOpen(config.moto)) && (await motoAnswers(config.moto)),
+    prerequisites: () => venvPrerequisites(config),
+    prepare: async (context) => {
+      await context.ensureVenv();
+      fs.mkdirSync(workDir, { recursive: true });
+    },
+    spawnSpec: () => ({
+      command: venvBin(config, 'moto_server'),
+      args: ['-H', config.moto.host, '-p', String(config.moto.port)],
+      cwd: workDir,
+      marker: 'moto_server',
+      address: formatHostPort(config.moto),
+    }),
+  };
+}

@@ -1,0 +1,40 @@
+import type { ServiceName, StackConfig, StackPaths } from './config.ts';
+import type { Prerequisite } from './prerequisites.ts';
+import type { SpawnSpec } from './processes.ts';
+
+/** What a service's install and start steps may use. */
+export interface StackContext {
+  config: StackConfig;
+  paths: StackPaths;
+  progress: (message: string) => void;
+  /** Memoised per `up`: moto and dbt share one venv, installed at most once. */
+  ensureVenv: () => Promise<void>;
+}
+
+interface ServiceBase {
+  name: ServiceName;
+  /** Shown in status: host:port for a server, the venv for a tool. */
+  address: string;
+  isHealthy(): Promise<boolean>;
+  /** Programs the install and start steps need, given what is already cached. */
+  prerequisites(): Prerequisite[];
+  /** Installs what is missing (jars, venv, storage format); cheap when all is cached. */
+  prepare(context: StackContext): Promise<void>;
+}
+
+/** A long-running process the stack may start and stop. */
+export interface ServerService extends ServiceBase {
+  kind: 'server';
+  /** On this machine, so the stack may start it; a remote address can only be checked. */
+  local: boolean;
+  /** Something accepts connections: maybe a server still starting, maybe a stranger. */
+  isListening(): Promise<boolean>;
+  spawnSpec(): SpawnSpec;
+}
+
+/** A program in the venv (dbt): installed, never started. */
+export interface ToolService extends ServiceBase {
+  kind: 'tool';
+}
+
+export type StackService = ServerService | ToolService;

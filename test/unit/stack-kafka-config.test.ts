@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import {
+  kafkaJavaArgs,
+  newClusterId,
+  renderServerProperties,
+} from '../../src/stack/kafka-config.ts';
+import { redisServerArgs } from '../../src/stack/redis.ts';
+
+function parseProperties(text: string): Map<string, string> {
+  return new Map(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const at = line.indexOf('=');
+        return [line.slice(0, at), line.slice(at + 1)] as [string, string];
+      }),
+  );
+}
+
+describe('renderServerProperties', () => {
+  const properties = parseProperties(
+    renderServerProperties({
+      broker: { host: '127.0.0.1', port: 19092 },
+      controllerPort: 19093,
+      dataDir: '/s/kafka/data',
+    }),
+  );
+
+  it('makes one node both broker and controller, with the controller on its own port', () => {
+    expect(properties.get('process.roles')).toBe('broker,controller');
+    expect(properties.get('controller.quorum.voters')).toBe('1@127.0.0.1:19093');
+    expect(properties.get('listeners')).toBe(
+      'PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093',
+    );
+    expect(properties.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:19092');
+    expect(properties.get('controller.listener.names')).toBe('CONTROLLER');
+  });
+
+  it('uses replication factor 1 everywhere a single node needs it', () => {
+    expect(properties.get('offsets.topic.replication.factor')).toBe('1');
+    expect(properties.get('transaction.state.log.replication.factor')).toBe('1');
+    expect(properties.get('transaction.state.log.min.isr')).toBe('1');
+    expect(properties.get('log.dirs')).toBe('/s/kafka/data');
+    expect(properties.get('num.partitions')).toBe('3');
+  });
+
+  it('escapes backslashes so Java reads the path back unchanged', () => {
+    const text = renderServerProperties({
+      broker: { host: '127.0.0.1', port: 1 },
+      controllerPort: 2,
+      dataDir: 'C:\\data',
+    });
+    expect(text).toContain('log.dirs=C:\\\\data\n');
+  });
+});
+
+describe('newClusterId', () => {
+  it('encodes 16 bytes as 22 URL-safe characters', () => {
+    expect(newClusterId()).toMatch(/^[A-Za-z0-9_-]{22}$/);
+  });
+
+  it('never returns an id starting with "-" or a reserved id', () => {
+    const draws = [
+      Buffer.alloc(16, 0xfb), // base64url starts with "-"
+      Buffer.alloc(16, 0), // Kafka's zero id
+      Buffer.from([...Array<number>(15).fill(0), 1]), // the metadata topic id
+      Buffer.from('0123456789abcdef'),
+    ];
+    const random = (): Buffer => draws.shift() ?? Buffer.alloc(16, 7);
+    expect(Buffer.alloc(16, 0xfb).toString('base64url').startsWith('-')).toBe(true);
+    expect(newClusterId(random)).toBe(Buffer.from('0123456789abcdef').toString('base64url'));
+  });
+});
+
+describe('process arguments', () => {
+  it('starts the broker with a bounded heap and the jar folder as a classpath wildcard', () => {
+    const args = kafkaJavaArgs({
+      log4jFile: '/s/l.yaml',
+      libsDir: '/s/libs',
+      propertiesFile: '/s/server.properties',
+    });
+    expect(args).toEqual(
+      expect.arrayContaining(['-Xmx512m', '-Dlog4j2.configurationFile=/s/l.yaml', '/s/libs/*']),
+    );
+    expect(args.slice(-2)).toEqual(['kafka.Kafka', '/s/server.properties']);
+  });
+
+  it('starts Redis on loopback with AOF and noeviction', () => {
+    const args = redisServerArgs({ redis: { host: 'localhost', port: 16379 } }, '/s/redis');
+    const flag = (name: string): string | undefined => args[args.indexOf(name) + 1];
+    expect(flag('--bind')).toBe('127.0.0.1');
+    expect(flag('--port')).toBe('16379');
+    expect(flag('--appendonly')).toBe('yes');
+    expect(flag('--maxmemory-policy')).toBe('noeviction');
+    expect(flag('--dir')).toBe('/s/redis');
+  });
+});
