@@ -16,8 +16,6 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
-          // The services are shared; files run one at a time so timings and ports stay sane on 2 cores.
-          fileParallelism: false,
         },
       },
     ],
