@@ -1,9 +1,17 @@
 import type { Command } from 'commander';
 import { registerConfigCommands } from './config-commands.ts';
 import { registerStackCommand } from './stack.ts';
+import { registerMaterializeCommand } from './materialize.ts';
+import { registerRunsCommand } from './runs.ts';
+import { registerStatusCommand } from './status.ts';
+import { registerWorkerCommand } from './worker.ts';
 
 /** Every subcommand registers here; each lives in its own module beside this one. */
 export function registerCommands(program: Command): void {
   registerConfigCommands(program);
   registerStackCommand(program);
+  registerMaterializeCommand(program);
+  registerRunsCommand(program);
+  registerStatusCommand(program);
+  registerWorkerCommand(program);
 }

@@ -1,0 +1,9 @@
+export { Orchestrator, NoWorkerError, type SubmitRun, type WaitOptions } from './orchestrator.ts';
+export { AssetWorker, type AssetWorkerOptions, type WorkerState } from './worker.ts';
+export { EventLog, type AssetSummary } from './event-log.ts';
+export { RunStore } from './run-store.ts';
+export { AssetLeases, type Lease, type LeaseInterval } from './lease.ts';
+export { assetStatuses, type AssetStatus } from './status.ts';
+export { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
+export { RedisKeys } from './keys.ts';
+export type { MaterializationRecord, RunEvent, RunRecord, RunStatus, RunTrigger, AssetRunState } from './run-model.ts';

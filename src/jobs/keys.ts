@@ -1,0 +1,62 @@
+/**
+ * Every Redis key Strata writes, in one place. Lua scripts rebuild the same names from the
+ * prefix (they touch keys of runs discovered while running), so the layout below is also the
+ * contract of src/jobs/lua/*.ts: change both together.
+ *
+ *   <p>run:<id>               hash: id, meta (JSON), status, createdAt, startedAt, endedAt,
+ *                             total, unfinished, failed, refs, cancelRequested
+ *   <p>run:<id>:state         hash: asset -> pending|queued|running|succeeded|failed|skipped|cancelled
+ *   <p>run:<id>:remaining     hash: asset -> upstream assets of the run not yet succeeded
+ *   <p>run:<id>:dependents    hash: asset -> its dependents within the run, space separated
+ *   <p>run:<id>:info          hash: asset -> JSON details (timings, worker, error, checks)
+ *   <p>run:<id>:events        stream of progress events
+ *   <p>runs                   zset: run id by creation time
+ *   <p>asset:<key>            hash: last materialization summary, data time, blocked flag
+ *   <p>asset:<key>:runs       zset: runs that included the asset (retention reference)
+ *   <p>asset:<key>:mat        list: materialization records, newest first, trimmed
+ *   <p>lease:<key>            string: token of the lease holder (PX expiry)
+ *   <p>lease:<key>:fence      counter: fencing number of the latest lease
+ *   <p>lease:<key>:log        hash: fence -> "token start expiresAt end" (lease intervals)
+ *   <p>pool:<name>            zset: holder token scored by expiry
+ *   <p>workers                zset: worker id scored by heartbeat expiry
+ */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  run(id: string): string {
+    return `${this.prefix}run:${id}`;
+  }
+  runState(id: string): string {
+    return `${this.run(id)}:state`;
+  }
+  runInfo(id: string): string {
+    return `${this.run(id)}:info`;
+  }
+  runEvents(id: string): string {
+    return `${this.run(id)}:events`;
+  }
+  runs(): string {
+    return `${this.prefix}runs`;
+  }
+  asset(key: string): string {
+    return `${this.prefix}asset:${key}`;
+  }
+  materializations(key: string): string {
+    return `${this.asset(key)}:mat`;
+  }
+  lease(key: string): string {
+    return `${this.prefix}lease:${key}`;
+  }
+  leaseFence(key: string): string {
+    return `${this.lease(key)}:fence`;
+  }
+  leaseLog(key: string): string {
+    return `${this.lease(key)}:log`;
+  }
+  pool(name: string): string {
+    return `${this.prefix}pool:${name}`;
+  }
+  workers(): string {
+    return `${this.prefix}workers`;
+  }
+}

@@ -1,0 +1,224 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { evaluateChecks } from '../assets/checks/evaluate.ts';
+import { isBlocking, type CheckResult } from '../assets/checks/types.ts';
+import type { AssetSpec } from '../assets/config/types.ts';
+import { materialize, type MaterializeResult } from '../assets/materializers/index.ts';
+import { NonRetriableError, UsageError, WorkFailedError, errorMessage } from '../shared/errors.ts';
+import { HandBackSignal, LeaseLostError, MaterializationTimeoutError } from './errors.ts';
+import { keepAlive } from './keep-alive.ts';
+import type { Lease } from './lease.ts';
+import type { PoolSlots } from './pools.ts';
+import type { JobOutcome, ProcessorDeps } from './processor.ts';
+import type { AssetJobData } from './queue.ts';
+import type { MaterializationRecord, RunAssetInfo } from './run-model.ts';
+
+export interface HeldJob {
+  job: Job<AssetJobData>;
+  token: string | undefined;
+  /** BullMQ's cancellation signal for this job. */
+  signal: AbortSignal | undefined;
+  spec: AssetSpec;
+  lease: Lease;
+  slots: PoolSlots;
+}
+
+/**
+ * Materializes an asset while holding its lease and pools: marks it running (fenced), keeps the
+ * lease alive, runs the materializer and the YAML checks, and records the outcome (fenced again,
+ * so a worker that lost its lease meanwhile records nothing).
+ */
+export async function materializeHoldingLease(deps: ProcessorDeps, held: HeldJob): Promise<JobOutcome> {
+  const { job, spec, lease } = held;
+  const runId = job.data.runId;
+  const info: RunAssetInfo = {
+    worker: deps.workerId,
+    attempt: job.attemptsMade + 1,
+    fence: lease.fence,
+    enqueuedAt: job.timestamp,
+    startedAt: Date.now(),
+  };
+  const started = await deps.runs.start(runId, spec.key, info, lease.token);
+  if (started !== 'running') return { outcome: 'ignored', state: started };
+
+  const abort = new AbortController();
+  const stop = guard(deps, held, abort);
+  let materialized: { result: MaterializeResult; checks: CheckResult[] };
+  try {
+    materialized = await runMaterializer(deps, held, abort.signal);
+  } catch (error) {
+    const reason: unknown = abort.signal.aborted ? abort.signal.reason : error;
+    if (reason instanceof HandBackSignal) return handBack(deps, held);
+    return recordFailure(deps, held, info, reason);
+  } finally {
+    stop();
+  }
+  return recordResult(deps, held, info, materialized.result, materialized.checks);
+}
+
+/** Aborts the materialization on lease loss, timeout, job cancellation or worker shutdown. */
+function guard(deps: ProcessorDeps, held: HeldJob, abort: AbortController): () => void {
+  const ttlMs = deps.leases.ttlMs;
+  const stopKeepAlive = keepAlive(async () => (await held.lease.renew()) && (await held.slots.renew()), {
+    intervalMs: Math.max(50, Math.floor(ttlMs / 3)),
+    ttlMs,
+    onLost: (reason) => abort.abort(new LeaseLostError(`lost the lease of ${held.spec.key}: ${reason}`)),
+  });
+  const timer = setTimeout(
+    () => abort.abort(new MaterializationTimeoutError(`${held.spec.key} timed out after ${held.spec.timeoutMs} ms`)),
+    held.spec.timeoutMs,
+  );
+  timer.unref();
+  const handBack = (): void => abort.abort(new HandBackSignal('worker is shutting down'));
+  deps.shutdown.addEventListener('abort', handBack);
+  held.signal?.addEventListener('abort', handBack);
+  if (deps.shutdown.aborted) handBack();
+  return () => {
+    stopKeepAlive();
+    clearTimeout(timer);
+    deps.shutdown.removeEventListener('abort', handBack);
+    held.signal?.removeEventListener('abort', handBack);
+  };
+}
+
+async function runMaterializer(
+  deps: ProcessorDeps,
+  held: HeldJob,
+  signal: AbortSignal,
+): Promise<{ result: MaterializeResult; checks: CheckResult[] }> {
+  const { job, spec } = held;
+  const log = (message: string): void => {
+    deps.logger.info({ asset: spec.key, runId: job.data.runId }, message);
+    job.log(message).catch(() => undefined);
+  };
+  log(`materializing ${spec.key} (attempt ${job.attemptsMade + 1}, fence ${held.lease.fence}) on ${deps.workerId}`);
+  const inputDataTimes = await deps.events.dataTimes(deps.pipeline.graph.depsOf(spec.key));
+  const result = await materialize(deps.materializers, {
+    asset: spec,
+    pipeline: deps.pipeline,
+    runId: job.data.runId,
+    inputDataTimes,
+    signal,
+    log,
+    progress: (detail) => {
+      job.updateProgress({ asset: spec.key, ...detail }).catch(() => undefined);
+    },
+  });
+  signal.throwIfAborted();
+  const yamlChecks = await evaluateChecks(spec.checks, {
+    rowCount: result.rowCount,
+    dataTime: result.dataTime,
+    freshness: spec.freshness,
+    now: Date.now(),
+    countRows: deps.countRows,
+  });
+  signal.throwIfAborted();
+  return { result, checks: [...result.checks, ...yamlChecks] };
+}
+
+async function recordResult(
+  deps: ProcessorDeps,
+  held: HeldJob,
+  info: RunAssetInfo,
+  result: MaterializeResult,
+  checks: CheckResult[],
+): Promise<JobOutcome> {
+  const blocking = checks.filter(isBlocking);
+  const error = blocking.length > 0 ? `checks failed: ${blocking.map(describeCheck).join('; ')}` : undefined;
+  const outcome = error ? 'failed' : 'succeeded';
+  const endedAt = Date.now();
+  const record = materializationRecord(deps, held, info, endedAt, {
+    status: outcome,
+    dataTime: result.dataTime,
+    metadata: result.metadata,
+    checks,
+    error,
+  });
+  const finished = await deps.runs.finish({
+    runId: held.job.data.runId,
+    asset: held.spec.key,
+    outcome,
+    leaseToken: held.lease.token,
+    info: { ...info, endedAt, checks, error },
+    record,
+    blockedReason: error,
+  });
+  if (finished.kind === 'lease_lost') {
+    // Not recorded: the asset may be running elsewhere now. Another attempt redoes it.
+    throw new LeaseLostError(`lost the lease of ${held.spec.key} before its result was recorded`);
+  }
+  if (finished.kind === 'stale') return { outcome: 'ignored', state: finished.state };
+  await deps.enqueue(held.job.data.runId, finished.ready);
+  held.job.log(`${outcome}${error ? `: ${error}` : ''}`).catch(() => undefined);
+  // A failed job in BullMQ (and Bull Board) for failed checks; never retried, the data is wrong.
+  if (error) throw new UnrecoverableError(`${held.spec.key}: ${error}`);
+  return { outcome, runStatus: finished.runStatus };
+}
+
+async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetInfo, reason: unknown): Promise<never> {
+  const { job, spec } = held;
+  const message = errorMessage(reason);
+  const final = !isRetriable(reason) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (!final) {
+    await deps.runs.emit(job.data.runId, 'asset_retrying', spec.key, { attempt: job.attemptsMade + 1, error: message });
+    job.log(`attempt ${job.attemptsMade + 1} failed, will retry: ${message}`).catch(() => undefined);
+    throw reason instanceof Error ? reason : new Error(message);
+  }
+  const endedAt = Date.now();
+  const record = materializationRecord(deps, held, info, endedAt, {
+    status: 'failed',
+    dataTime: null,
+    metadata: {},
+    checks: [],
+    error: message,
+  });
+  const failure = {
+    runId: job.data.runId,
+    asset: spec.key,
+    outcome: 'failed' as const,
+    info: { ...info, endedAt, error: message },
+    record,
+    blockedReason: message,
+  };
+  const finished = await deps.runs.finish({ ...failure, leaseToken: held.lease.token });
+  // The final word on this run's asset must land even if the lease slipped away meanwhile.
+  if (finished.kind === 'lease_lost') await deps.runs.finish({ ...failure, leaseToken: undefined });
+  job.log(`failed: ${message}`).catch(() => undefined);
+  throw new UnrecoverableError(`${spec.key}: ${message}`);
+}
+
+async function handBack(deps: ProcessorDeps, held: HeldJob): Promise<never> {
+  await deps.runs.emit(held.job.data.runId, 'asset_handed_back', held.spec.key, { worker: deps.workerId });
+  held.job.log(`handed back by ${deps.workerId} (shutting down)`).catch(() => undefined);
+  // Lease and pools are released by the caller before another worker can take the job.
+  await held.job.moveToDelayed(Date.now() + 100, held.token);
+  throw new DelayedError();
+}
+
+function materializationRecord(
+  deps: ProcessorDeps,
+  held: HeldJob,
+  info: RunAssetInfo,
+  endedAt: number,
+  outcome: Pick<MaterializationRecord, 'status' | 'dataTime' | 'metadata' | 'checks' | 'error'>,
+): MaterializationRecord {
+  return {
+    runId: held.job.data.runId,
+    asset: held.spec.key,
+    attempt: held.job.attemptsMade + 1,
+    worker: deps.workerId,
+    fence: held.lease.fence,
+    enqueuedAt: held.job.timestamp,
+    startedAt: info.startedAt ?? endedAt,
+    endedAt,
+    ...outcome,
+  };
+}
+
+function describeCheck(check: CheckResult): string {
+  return `${check.name}${check.message ? ` (${check.message})` : ''}`;
+}
+
+/** Bad data, bad config and failed models stay failed however often they are retried. */
+function isRetriable(error: unknown): boolean {
+  return !(error instanceof WorkFailedError || error instanceof NonRetriableError || error instanceof UsageError);
+}

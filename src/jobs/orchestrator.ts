@@ -1,0 +1,135 @@
+import type { LoadedPipeline } from '../assets/config/load.ts';
+import { selectAssets } from '../assets/selection.ts';
+import { WorkFailedError } from '../shared/errors.ts';
+import { serviceSettings } from '../shared/settings.ts';
+import { EventLog } from './event-log.ts';
+import { liveWorkers } from './heartbeat.ts';
+import { RedisKeys } from './keys.ts';
+import { AssetLeases } from './lease.ts';
+import { AssetQueue, type EnqueuedAsset } from './queue.ts';
+import { closeRedis, connectRedis, type Redis } from './redis.ts';
+import { TERMINAL_RUN_STATUSES, type RunEvent, type RunMeta, type RunRecord } from './run-model.ts';
+import { RunStore } from './run-store.ts';
+import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
+
+export interface SubmitRun {
+  selection: string;
+  trigger?: RunMeta['trigger'];
+  reason?: string;
+}
+
+export interface WaitOptions {
+  onEvent?: (event: RunEvent) => void;
+  /** Give up when the run has not started and no worker has a heartbeat for this long. */
+  noWorkerTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export class NoWorkerError extends WorkFailedError {}
+
+/**
+ * The producer side of runs, for the CLI, the scheduler and the server: submit a run, follow it,
+ * read runs and the event log. Workers live in worker.ts.
+ */
+export class Orchestrator {
+  readonly keys: RedisKeys;
+  readonly runs: RunStore;
+  readonly events: EventLog;
+  readonly leases: AssetLeases;
+  readonly queue: AssetQueue;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly pipeline: LoadedPipeline,
+    readonly redis: Redis,
+    readonly settings: OrchestratorSettings,
+    private readonly redisUrl: string,
+  ) {
+    this.keys = new RedisKeys(settings.keyPrefix);
+    this.runs = new RunStore(redis, this.keys, pipeline.runs.retainPerAsset);
+    this.events = new EventLog(redis, this.keys);
+    this.leases = new AssetLeases(redis, this.keys, settings.leaseTtlMs);
+    this.queue = new AssetQueue(redis, settings);
+  }
+
+  static async connect(
+    pipeline: LoadedPipeline,
+    options: { redisUrl?: string; settings?: OrchestratorSettings } = {},
+  ): Promise<Orchestrator> {
+    const redisUrl = options.redisUrl ?? serviceSettings().redisUrl;
+    const redis = await connectRedis(redisUrl);
+    return new Orchestrator(pipeline, redis, options.settings ?? orchestratorSettings(), redisUrl);
+  }
+
+  /** Creates a run of the selection and enqueues its root assets. */
+  async submit(run: SubmitRun): Promise<{ runId: string; assets: string[] }> {
+    const assets = selectAssets(run.selection, this.pipeline.graph, this.pipeline.assets);
+    const { runId, roots } = await this.runs.create(
+      { selection: run.selection, trigger: run.trigger ?? 'manual', reason: run.reason, assets },
+      this.pipeline.graph,
+    );
+    await this.queue.enqueue(runId, roots.map((k) => this.specOf(k)));
+    return { runId, assets };
+  }
+
+  /** Follows a run's events until it ends; returns the finished run. */
+  async waitForRun(runId: string, options: WaitOptions = {}): Promise<RunRecord> {
+    // XREAD BLOCK holds its connection: use a dedicated one so other commands keep flowing.
+    const reader = await connectRedis(this.redisUrl);
+    try {
+      return await this.follow(runId, reader, options);
+    } finally {
+      await closeRedis(reader);
+    }
+  }
+
+  private async follow(runId: string, reader: Redis, options: WaitOptions): Promise<RunRecord> {
+    let cursor = '0';
+    let lastWorkerSeen = Date.now();
+    const deliver = (events: RunEvent[]): void => {
+      for (const event of events) {
+        cursor = event.id;
+        options.onEvent?.(event);
+      }
+    };
+    for (;;) {
+      options.signal?.throwIfAborted();
+      deliver(await this.runs.events(runId, cursor, { blockMs: 1_000, redis: reader }));
+      const run = await this.runs.get(runId);
+      if (!run) throw new WorkFailedError(`run ${runId} does not exist (or was trimmed by retention)`);
+      if (TERMINAL_RUN_STATUSES.has(run.status)) {
+        // The final events were written with the status: drain them without blocking.
+        for (let batch = await this.runs.events(runId, cursor); batch.length > 0; ) {
+          deliver(batch);
+          batch = await this.runs.events(runId, cursor);
+        }
+        return run;
+      }
+      if (run.status !== 'queued' || (await liveWorkers(this.redis, this.keys)).length > 0) {
+        lastWorkerSeen = Date.now();
+      } else if (options.noWorkerTimeoutMs !== undefined && Date.now() - lastWorkerSeen > options.noWorkerTimeoutMs) {
+        throw new NoWorkerError(
+          `no worker is running: run ${runId} is still queued after ${Math.round(options.noWorkerTimeoutMs / 1000)} s. ` +
+            'Start one with `strata worker`, or use `strata materialize --inline`.',
+        );
+      }
+    }
+  }
+
+  async liveWorkers(): Promise<string[]> {
+    return liveWorkers(this.redis, this.keys);
+  }
+
+  /** Enqueue options for an asset; an asset unknown here still gets a job, which fails it clearly. */
+  private specOf(key: string): EnqueuedAsset {
+    return this.pipeline.assets.get(key) ?? { key, retries: 0 };
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.queue.close().catch(() => undefined);
+      await closeRedis(this.redis);
+    })();
+    return this.closing;
+  }
+}

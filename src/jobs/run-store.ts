@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto';
+import type { AssetGraph } from '../assets/graph.ts';
+import type { RedisKeys } from './keys.ts';
+import { cancelRunScript, createRunScript, finishAssetScript, startAssetScript } from './lua/run-scripts.ts';
+import type { Redis } from './redis.ts';
+import {
+  RUN_ID,
+  runAssetInfoSchema,
+  runMetaSchema,
+  type AssetRunState,
+  type MaterializationRecord,
+  type RunAsset,
+  type RunAssetInfo,
+  type RunEvent,
+  type RunMeta,
+  type RunRecord,
+  type RunStatus,
+} from './run-model.ts';
+
+export interface NewRun {
+  selection: string;
+  trigger: RunMeta['trigger'];
+  reason?: string;
+  /** The selected assets; only dependencies among them order the run. */
+  assets: readonly string[];
+}
+
+export interface FinishAsset {
+  runId: string;
+  asset: string;
+  outcome: 'succeeded' | 'failed';
+  /** The lease token; undefined skips fencing (the job is already gone). */
+  leaseToken: string | undefined;
+  info: RunAssetInfo;
+  record?: MaterializationRecord;
+  blockedReason?: string;
+}
+
+export type FinishResult =
+  | { kind: 'ok'; runStatus: RunStatus | undefined; ready: string[]; skipped: string[] }
+  | { kind: 'stale'; state: string }
+  | { kind: 'lease_lost'; state: string };
+
+/**
+ * Run state in Redis: creation, per-asset transitions (atomic, in Lua) and reads. Knows nothing
+ * of BullMQ: the caller enqueues what `create` and `finish` report as ready.
+ */
+export class RunStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly retainPerAsset: number,
+  ) {}
+
+  async create(run: NewRun, graph: AssetGraph, now = Date.now()): Promise<{ runId: string; roots: string[] }> {
+    const runId = newRunId(now);
+    const ordered = graph.sort(run.assets);
+    const inRun = new Set(ordered);
+    const args: (string | number)[] = [];
+    for (const asset of ordered) {
+      const upstream = graph.depsOf(asset).filter((d) => inRun.has(d)).length;
+      const dependents = graph.dependentsOf(asset).filter((d) => inRun.has(d));
+      args.push(asset, upstream, dependents.join(' '));
+    }
+    const meta: RunMeta = { selection: run.selection, trigger: run.trigger, reason: run.reason, assets: ordered };
+    const roots = (await createRunScript.run(this.redis, [], [
+      this.keys.prefix,
+      runId,
+      now,
+      this.retainPerAsset,
+      JSON.stringify(meta),
+      ...args,
+    ])) as string[];
+    return { runId, roots };
+  }
+
+  /** 'running' when this lease holder may materialize the asset now; otherwise why not. */
+  async start(runId: string, asset: string, info: RunAssetInfo, leaseToken: string): Promise<string> {
+    return (await startAssetScript.run(this.redis, [], [
+      this.keys.prefix,
+      runId,
+      asset,
+      info.startedAt ?? Date.now(),
+      JSON.stringify(info),
+      leaseToken,
+    ])) as string;
+  }
+
+  async finish(f: FinishAsset, now = Date.now()): Promise<FinishResult> {
+    const reply = (await finishAssetScript.run(this.redis, [], [
+      this.keys.prefix,
+      f.runId,
+      f.asset,
+      now,
+      f.outcome,
+      f.leaseToken ?? '',
+      JSON.stringify(f.info),
+      f.record ? JSON.stringify(f.record) : '',
+      this.retainPerAsset,
+      f.record?.dataTime ?? '',
+      f.blockedReason ?? '',
+    ])) as string[];
+    const [kind, second] = reply;
+    if (kind === 'lease_lost') return { kind, state: second ?? 'missing' };
+    if (kind !== 'ok') return { kind: 'stale', state: second ?? 'missing' };
+    const readyCount = Number(reply[2]);
+    return {
+      kind: 'ok',
+      runStatus: second ? (second as RunStatus) : undefined,
+      ready: reply.slice(3, 3 + readyCount),
+      skipped: reply.slice(3 + readyCount),
+    };
+  }
+
+  async cancel(runId: string): Promise<string> {
+    return (await cancelRunScript.run(this.redis, [], [this.keys.prefix, runId, Date.now()])) as string;
+  }
+
+  async assetState(runId: string, asset: string): Promise<AssetRunState | undefined> {
+    return ((await this.redis.hget(this.keys.runState(runId), asset)) ?? undefined) as AssetRunState | undefined;
+  }
+
+  /**
+   * Dependents already marked queued. After a crash between `finish` and the enqueue, the re-run
+   * job enqueues these again; deterministic job ids make that a no-op when they were enqueued.
+   */
+  async queuedDependents(runId: string, asset: string): Promise<string[]> {
+    const dependents = (await this.redis.hget(`${this.keys.run(runId)}:dependents`, asset))?.split(' ') ?? [];
+    if (dependents.length === 0) return [];
+    const states = await this.redis.hmget(this.keys.runState(runId), ...dependents);
+    return dependents.filter((_, i) => states[i] === 'queued');
+  }
+
+  async emit(runId: string, type: string, asset: string, detail: Record<string, unknown>): Promise<void> {
+    await this.redis.xadd(this.keys.runEvents(runId), 'MAXLEN', '~', 10_000, '*', 'type', type, 'asset', asset, 'detail', JSON.stringify(detail), 'at', Date.now());
+  }
+
+  async get(runId: string): Promise<RunRecord | undefined> {
+    if (!RUN_ID.test(runId)) return undefined;
+    const [run, states, infos] = await Promise.all([
+      this.redis.hgetall(this.keys.run(runId)),
+      this.redis.hgetall(this.keys.runState(runId)),
+      this.redis.hgetall(this.keys.runInfo(runId)),
+    ]);
+    if (!run.id) return undefined;
+    return toRunRecord(run, states, infos);
+  }
+
+  /** The newest runs first. */
+  async list(limit: number): Promise<RunRecord[]> {
+    const ids = await this.redis.zrevrange(this.keys.runs(), 0, Math.max(0, limit - 1));
+    const runs = await Promise.all(ids.map((id) => this.get(id)));
+    return runs.filter((r): r is RunRecord => r !== undefined);
+  }
+
+  /**
+   * Events after `afterId` ('0' = from the start). With `blockMs`, waits that long for the first
+   * one; pass a dedicated `redis` then, since a blocked connection serves nobody else.
+   */
+  async events(runId: string, afterId: string, options: { blockMs?: number; redis?: Redis } = {}): Promise<RunEvent[]> {
+    const redis = options.redis ?? this.redis;
+    const stream = this.keys.runEvents(runId);
+    const reply =
+      options.blockMs === undefined
+        ? await redis.xread('COUNT', 1000, 'STREAMS', stream, afterId)
+        : await redis.xread('COUNT', 1000, 'BLOCK', options.blockMs, 'STREAMS', stream, afterId);
+    const entries = reply?.[0]?.[1] ?? [];
+    return entries.map(([id, fields]) => toEvent(id, fields));
+  }
+}
+
+export function newRunId(now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `run-${stamp}-${randomBytes(4).toString('hex')}`;
+}
+
+function toRunRecord(run: Record<string, string>, states: Record<string, string>, infos: Record<string, string>): RunRecord {
+  const meta = runMetaSchema.parse(JSON.parse(run.meta ?? '{}'));
+  const assetStates: RunAsset[] = meta.assets.map((key) => ({
+    key,
+    state: (states[key] ?? 'pending') as AssetRunState,
+    info: infos[key] ? runAssetInfoSchema.parse(JSON.parse(infos[key])) : {},
+  }));
+  return {
+    id: run.id ?? '',
+    ...meta,
+    status: run.status as RunStatus,
+    createdAt: Number(run.createdAt),
+    startedAt: run.startedAt ? Number(run.startedAt) : undefined,
+    endedAt: run.endedAt ? Number(run.endedAt) : undefined,
+    assetStates,
+  };
+}
+
+function toEvent(id: string, fields: string[]): RunEvent {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  const asset = map.get('asset');
+  return {
+    id,
+    type: map.get('type') ?? 'unknown',
+    asset: asset ? asset : undefined,
+    detail: JSON.parse(map.get('detail') ?? '{}') as Record<string, unknown>,
+    at: Number(map.get('at')),
+  };
+}

@@ -1,0 +1,197 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Job, QueueEvents, Worker } from 'bullmq';
+import type { LoadedPipeline } from '../assets/config/load.ts';
+import { warehouseRowCounter } from '../assets/checks/sql.ts';
+import { defaultMaterializers, type MaterializerRegistry } from '../assets/materializers/index.ts';
+import { errorMessage } from '../shared/errors.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { serviceSettings } from '../shared/settings.ts';
+import { EventLog } from './event-log.ts';
+import { startHeartbeat } from './heartbeat.ts';
+import { RedisKeys } from './keys.ts';
+import { AssetLeases } from './lease.ts';
+import { Pools } from './pools.ts';
+import { createProcessor, type JobOutcome } from './processor.ts';
+import { AssetQueue, jobDataSchema, retryDelay, type AssetJobData } from './queue.ts';
+import { closeRedis, connectRedis, type Redis } from './redis.ts';
+import { RunStore } from './run-store.ts';
+import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
+
+export interface AssetWorkerOptions {
+  pipeline: LoadedPipeline;
+  concurrency?: number;
+  redisUrl?: string;
+  settings?: OrchestratorSettings;
+  /** Tests swap materializers to inject failures; production uses the defaults. */
+  materializers?: MaterializerRegistry;
+  logger?: Logger;
+}
+
+export type WorkerState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/**
+ * A Strata worker: a BullMQ worker materializing assets, plus its heartbeat and a listener that
+ * closes run state for jobs BullMQ fails on its own (stalled too often). Lifecycle:
+ * start() -> running; close() -> stop taking jobs, let running ones finish within the grace
+ * time, hand the rest back to the queue, disconnect. close() is idempotent.
+ */
+export class AssetWorker {
+  state: WorkerState = 'initialized';
+  readonly id: string;
+  private readonly settings: OrchestratorSettings;
+  private readonly logger: Logger;
+  private readonly shutdown = new AbortController();
+  private redis: Redis | undefined;
+  private worker: Worker<AssetJobData, JobOutcome> | undefined;
+  private queueEvents: QueueEvents | undefined;
+  private queue: AssetQueue | undefined;
+  private heartbeat: { stop(): Promise<void> } | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(private readonly options: AssetWorkerOptions) {
+    this.settings = options.settings ?? orchestratorSettings();
+    this.logger = options.logger ?? createLogger('worker');
+    this.id = `${hostname().replace(/\s+/g, '-')}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'initialized') throw new Error(`worker cannot start from state ${this.state}`);
+    try {
+      await this.startComponents();
+      this.state = 'running';
+      this.logger.info({ worker: this.id, concurrency: this.options.concurrency ?? 1, queue: this.settings.queueName }, 'worker started');
+    } catch (error) {
+      this.state = 'failed';
+      await this.release();
+      throw error;
+    }
+  }
+
+  private async startComponents(): Promise<void> {
+    const { pipeline } = this.options;
+    const redisUrl = this.options.redisUrl ?? serviceSettings().redisUrl;
+    const redis = await connectRedis(redisUrl);
+    this.redis = redis;
+    const keys = new RedisKeys(this.settings.keyPrefix);
+    const runs = new RunStore(redis, keys, pipeline.runs.retainPerAsset);
+    const queue = new AssetQueue(redis, this.settings);
+    this.queue = queue;
+    const processor = createProcessor({
+      pipeline,
+      runs,
+      events: new EventLog(redis, keys),
+      leases: new AssetLeases(redis, keys, this.settings.leaseTtlMs),
+      pools: new Pools(redis, keys, this.settings.leaseTtlMs),
+      materializers: this.options.materializers ?? defaultMaterializers,
+      enqueue: (runId, assets) => queue.enqueue(runId, assets.map((k) => pipeline.assets.get(k) ?? { key: k, retries: 0 })),
+      countRows: warehouseRowCounter(pipeline),
+      workerId: this.id,
+      settings: this.settings,
+      logger: this.logger,
+      shutdown: this.shutdown.signal,
+    });
+    this.queueEvents = this.watchFailures(redisUrl, runs);
+    this.worker = new Worker<AssetJobData, JobOutcome>(this.settings.queueName, processor, {
+      connection: redis,
+      prefix: this.settings.queuePrefix,
+      concurrency: this.options.concurrency ?? 1,
+      lockDuration: this.settings.lockDurationMs,
+      stalledInterval: this.settings.stalledIntervalMs,
+      maxStalledCount: this.settings.maxStalledCount,
+      settings: { backoffStrategy: (attemptsMade, _type, error) => retryDelay(this.settings, attemptsMade, error) },
+      name: this.id,
+    });
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn({ jobId: job?.id, asset: job?.data.asset, err: errorMessage(error) }, 'job failed'),
+    );
+    this.heartbeat = startHeartbeat(redis, keys, this.id);
+    await this.worker.waitUntilReady();
+  }
+
+  /**
+   * BullMQ fails a job by itself when it stalled more than maxStalledCount times (its workers
+   * kept dying); no processor runs then, so the run would wait forever. Every worker listens
+   * and records the failure; the run-state script makes the duplicate records no-ops.
+   */
+  private watchFailures(redisUrl: string, runs: RunStore): QueueEvents {
+    const events = new QueueEvents(this.settings.queueName, { connection: { url: redisUrl }, prefix: this.settings.queuePrefix });
+    events.on('error', (error) => this.logger.warn({ err: error }, 'queue events error'));
+    events.on('failed', ({ jobId, failedReason }) => {
+      void this.recordFailedJob(jobId, failedReason, runs);
+    });
+    return events;
+  }
+
+  private async recordFailedJob(jobId: string, failedReason: string, runs: RunStore): Promise<void> {
+    try {
+      if (!this.queue) return;
+      const job = await Job.fromId<AssetJobData>(this.queue.queue, jobId);
+      const parsed = jobDataSchema.safeParse(job?.data);
+      if (!parsed.success) return;
+      const { runId, asset } = parsed.data;
+      const state = await runs.assetState(runId, asset);
+      if (state !== 'queued' && state !== 'running') return;
+      await runs.finish({
+        runId,
+        asset,
+        outcome: 'failed',
+        leaseToken: undefined,
+        info: { worker: this.id, endedAt: Date.now(), error: failedReason },
+        blockedReason: failedReason,
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, jobId }, 'could not record a failed job in its run');
+    }
+  }
+
+  /** Skips the rest of the grace time: running jobs go back to the queue now. */
+  handBackNow(): void {
+    if (this.state === 'stopping') this.shutdown.abort();
+  }
+
+  /** Graceful stop; safe to call more than once (the same promise is returned). */
+  close(): Promise<void> {
+    this.closing ??= this.stop();
+    return this.closing;
+  }
+
+  private async stop(): Promise<void> {
+    if (this.state === 'running') this.state = 'stopping';
+    this.logger.info({ worker: this.id, graceMs: this.settings.shutdownGraceMs }, 'worker stopping');
+    const grace = setTimeout(() => {
+      this.logger.warn({ worker: this.id }, 'grace time over: handing running jobs back');
+      this.shutdown.abort();
+    }, this.settings.shutdownGraceMs);
+    try {
+      await this.worker?.close();
+    } catch (error) {
+      this.logger.error({ err: error }, 'worker close failed');
+    } finally {
+      clearTimeout(grace);
+    }
+    await this.release();
+    if (this.state !== 'failed') this.state = 'stopped';
+    this.logger.info({ worker: this.id }, 'worker stopped');
+  }
+
+  /** Runs every cleanup step even if one fails. */
+  private async release(): Promise<void> {
+    const { heartbeat, queueEvents, queue, redis } = this;
+    const steps: [string, (() => Promise<unknown>) | undefined][] = [
+      ['heartbeat', heartbeat && (() => heartbeat.stop())],
+      ['queue events', queueEvents && (() => queueEvents.close())],
+      ['queue', queue && (() => queue.close())],
+      ['redis', redis && (() => closeRedis(redis))],
+    ];
+    for (const [name, step] of steps) {
+      if (!step) continue;
+      try {
+        await step();
+      } catch (error) {
+        this.logger.warn({ err: error }, `closing ${name} failed`);
+      }
+    }
+  }
+}

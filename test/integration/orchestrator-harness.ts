@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { parsePipeline, type LoadedPipeline } from '../../src/assets/config/index.ts';
+import { orchestratorSettings, type OrchestratorSettings } from '../../src/jobs/settings.ts';
+import { PROJECT_ROOT, serviceSettings } from '../../src/shared/settings.ts';
+
+/**
+ * Shared set-up for orchestrator tests: a unique Strata key prefix and BullMQ prefix per test
+ * (so tests never see each other's runs or jobs), short lease and stall timings (so a killed
+ * worker is recovered in about a second), temp configs, worker subprocesses, and cleanup of
+ * everything they created.
+ */
+export interface Sandbox {
+  env: Record<string, string>;
+  settings: OrchestratorSettings;
+  dir: string;
+  writeConfig(yaml: string, name?: string): string;
+  pipeline(yaml: string): LoadedPipeline;
+  spawnWorker(configFile: string, options?: { concurrency?: number; env?: Record<string, string> }): WorkerProcess;
+  cleanup(): Promise<void>;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves once the worker logged that it started. */
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export function createSandbox(timings: Partial<Record<string, string>> = {}): Sandbox {
+  const id = randomUUID().slice(0, 12);
+  const env: Record<string, string> = {
+    STRATA_KEY_PREFIX: `test-${id}:`,
+    STRATA_QUEUE_PREFIX: `test-${id}`,
+    STRATA_LEASE_TTL_MS: '1500',
+    STRATA_LOCK_DURATION_MS: '1500',
+    STRATA_STALLED_INTERVAL_MS: '500',
+    STRATA_MAX_STALLED_COUNT: '3',
+    STRATA_RETRY_BASE_MS: '100',
+    STRATA_SHUTDOWN_GRACE_MS: '5000',
+    STRATA_LOG_LEVEL: 'warn',
+    ...timings,
+  } as Record<string, string>;
+  const dir = mkdtempSync(path.join(tmpdir(), 'strata-orch-'));
+  const workers: WorkerProcess[] = [];
+  const settings = orchestratorSettings(env);
+
+  return {
+    env,
+    settings,
+    dir,
+    writeConfig(yaml, name = 'pipeline.yaml') {
+      const file = path.join(dir, name);
+      writeFileSync(file, yaml);
+      return file;
+    },
+    pipeline(yaml) {
+      return parsePipeline(yaml, path.join(dir, 'pipeline.yaml'), { ...process.env, ...env });
+    },
+    spawnWorker(configFile, options = {}) {
+      const worker = spawnWorker(configFile, { ...env, ...options.env }, options.concurrency ?? 1);
+      workers.push(worker);
+      return worker;
+    },
+    async cleanup() {
+      for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+      await Promise.all(workers.map((w) => w.exited));
+      await deleteKeys([env.STRATA_KEY_PREFIX as string, `${env.STRATA_QUEUE_PREFIX as string}:`]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function spawnWorker(configFile: string, env: Record<string, string>, concurrency: number): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'bin', 'strata.js'), '-c', configFile, 'worker', '--concurrency', String(concurrency)],
+    { cwd: PROJECT_ROOT, env: { ...process.env, ...env, STRATA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const collect = (chunk: Buffer): void => {
+    output += chunk.toString();
+    if (output.includes('worker started')) markReady();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, ready, exited };
+}
+
+/** Deletes every key under the given prefixes (SCAN, never KEYS). */
+export async function deleteKeys(prefixes: string[]): Promise<void> {
+  const redis = new Redis(serviceSettings().redisUrl, { maxRetriesPerRequest: 3 });
+  try {
+    for (const prefix of prefixes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.del(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** A graph of `n` noop assets in layers, each asset depending on up to two of the layer above (diamonds). */
+export function diamondGraphYaml(n: number, options: { width?: number; sleep?: string } = {}): string {
+  const width = options.width ?? 10;
+  const lines = ['version: 1', 'runs:', '  retries: 1', 'assets:'];
+  for (let i = 0; i < n; i++) {
+    const layer = Math.floor(i / width);
+    const deps: string[] = [];
+    if (layer > 0) {
+      const above = (layer - 1) * width;
+      const pos = i % width;
+      deps.push(`a${above + pos}`);
+      deps.push(`a${above + ((pos + 1) % width)}`);
+    }
+    lines.push(`  a${i}:`, '    kind: noop');
+    if (options.sleep) lines.push(`    sleep: ${options.sleep}`);
+    if (deps.length > 0) lines.push(`    deps: [${deps.join(', ')}]`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
