@@ -157,6 +157,12 @@ async function recordResult(
 async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetInfo, reason: unknown): Promise<never> {
   const { job, spec } = held;
   const message = errorMessage(reason);
+  if (reason instanceof LeaseLostError) {
+    // Record nothing: whoever holds the lease now owns the asset. If this job is still ours,
+    // BullMQ retries it; if it stalled and went to another worker, that worker finishes it.
+    job.log(message).catch(() => undefined);
+    throw reason;
+  }
   const final = !isRetriable(reason) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (!final) {
     await deps.runs.emit(job.data.runId, 'asset_retrying', spec.key, { attempt: job.attemptsMade + 1, error: message });
@@ -171,17 +177,18 @@ async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetI
     checks: [],
     error: message,
   });
-  const failure = {
+  const finished = await deps.runs.finish({
     runId: job.data.runId,
     asset: spec.key,
-    outcome: 'failed' as const,
+    outcome: 'failed',
+    leaseToken: held.lease.token,
     info: { ...info, endedAt, error: message },
     record,
     blockedReason: message,
-  };
-  const finished = await deps.runs.finish({ ...failure, leaseToken: held.lease.token });
-  // The final word on this run's asset must land even if the lease slipped away meanwhile.
-  if (finished.kind === 'lease_lost') await deps.runs.finish({ ...failure, leaseToken: undefined });
+  });
+  if (finished.kind === 'lease_lost') {
+    throw new LeaseLostError(`lost the lease of ${spec.key} before its failure was recorded: ${message}`);
+  }
   job.log(`failed: ${message}`).catch(() => undefined);
   throw new UnrecoverableError(`${spec.key}: ${message}`);
 }

@@ -57,12 +57,12 @@ export function createProcessor(deps: ProcessorDeps) {
     if (!spec) return failUnknownAsset(deps, runId, asset);
 
     const lease = await deps.leases.acquire(asset, deps.workerId);
-    if (!lease) return waitForResources(job, token, data.waits, 'another materialization of the asset holds its lease');
+    if (!lease) return waitForResources(deps, job, token, data.waits, 'another materialization of the asset holds its lease');
     try {
       const slots = await deps.pools.acquire(poolLimits(deps, spec), lease.token);
       if (!slots) {
         await lease.release();
-        return await waitForResources(job, token, data.waits, `pool ${describePools(deps, spec)} is full`);
+        return await waitForResources(deps, job, token, data.waits, `pool ${describePools(deps, spec)} is full`);
       }
       try {
         return await materializeHoldingLease(deps, { job, token, signal, spec, lease, slots });
@@ -93,10 +93,19 @@ function describePools(deps: ProcessorDeps, spec: AssetSpec): string {
  * Puts the job back in the delayed set without spending an attempt. The delay grows with each
  * wait up to a second, so a waiting job notices a freed lease quickly without spinning.
  */
-async function waitForResources(job: Job<AssetJobData>, token: string | undefined, waits: number, why: string): Promise<never> {
+async function waitForResources(
+  deps: ProcessorDeps,
+  job: Job<AssetJobData>,
+  token: string | undefined,
+  waits: number,
+  why: string,
+): Promise<never> {
   const delay = backoffDelay(waits + 1, { initialMs: 25, maxMs: 1_000, factor: 2, jitter: 0.5 });
   await job.updateData({ ...job.data, waits: waits + 1 });
-  if (waits === 0) await job.log(`waiting: ${why}`);
+  if (waits === 0) {
+    await deps.runs.emit(job.data.runId, 'asset_waiting', job.data.asset, { reason: why });
+    await job.log(`waiting: ${why}`);
+  }
   await job.moveToDelayed(Date.now() + delay, token);
   throw new DelayedError();
 }

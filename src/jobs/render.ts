@@ -23,6 +23,8 @@ export function formatEvent(event: RunEvent): string | undefined {
       return line(`${asset}: attempt ${d.attempt ?? '?'} failed, retrying: ${d.error ?? ''}`);
     case 'asset_handed_back':
       return line(`${asset}: handed back to the queue by ${d.worker ?? '?'} (worker stopping)`);
+    case 'asset_waiting':
+      return line(`${asset}: waiting (${d.reason ?? 'resources busy'})`);
     case 'asset_cancelled':
       return line(`${asset}: cancelled`);
     default:

@@ -32,7 +32,7 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-export function createSandbox(timings: Partial<Record<string, string>> = {}): Sandbox {
+export function createSandbox(timings: Record<string, string> = {}): Sandbox {
   const id = randomUUID().slice(0, 12);
   const env: Record<string, string> = {
     STRATA_KEY_PREFIX: `test-${id}:`,
@@ -45,7 +45,7 @@ export function createSandbox(timings: Partial<Record<string, string>> = {}): Sa
     STRATA_SHUTDOWN_GRACE_MS: '5000',
     STRATA_LOG_LEVEL: 'warn',
     ...timings,
-  } as Record<string, string>;
+  };
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-orch-'));
   const workers: WorkerProcess[] = [];
   const settings = orchestratorSettings(env);
@@ -70,7 +70,7 @@ export function createSandbox(timings: Partial<Record<string, string>> = {}): Sa
     async cleanup() {
       for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));
-      await deleteKeys([env.STRATA_KEY_PREFIX as string, `${env.STRATA_QUEUE_PREFIX as string}:`]);
+      await deleteKeys([`test-${id}:`]);
       rmSync(dir, { recursive: true, force: true });
     },
   };
