@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { registerConfigCommands } from './config-commands.ts';
+import { registerIngestCommand } from './ingest.ts';
+import { registerProduceCommand } from './produce.ts';
 import { registerStackCommand } from './stack.ts';
 import { registerMaterializeCommand } from './materialize.ts';
 import { registerRunsCommand } from './runs.ts';
@@ -10,6 +12,8 @@ import { registerWorkerCommand } from './worker.ts';
 export function registerCommands(program: Command): void {
   registerConfigCommands(program);
   registerStackCommand(program);
+  registerProduceCommand(program);
+  registerIngestCommand(program);
   registerMaterializeCommand(program);
   registerRunsCommand(program);
   registerStatusCommand(program);

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { Registry } from 'prom-client';
+import { loadPipeline } from '../../assets/config/index.ts';
+import { createIngestMetrics, createKafka, IngestService, ingestOptionsFrom, type IngestOptions } from '../../ingest/index.ts';
+import { parseDuration } from '../../shared/durations.ts';
+import { UsageError, WorkFailedError, errorMessage } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { serviceSettings } from '../../shared/settings.ts';
+import { openObjectStore } from '../../storage/index.ts';
+import { configFile } from './config-commands.ts';
+
+interface IngestCommandOptions {
+  group?: string;
+  sessionTimeout?: string;
+}
+
+export function registerIngestCommand(program: Command): void {
+  program
+    .command('ingest')
+    .description('land the price topic in object storage, exactly once per record; runs until SIGTERM')
+    .option('--group <id>', 'consumer group id (default: ingest.groupId from the config)')
+    .option('--session-timeout <duration>', 'Kafka session timeout: how fast a dead member is replaced', '30s')
+    .action(async (options: IngestCommandOptions, command: Command) => {
+      const pipeline = await loadPipeline(configFile(command));
+      const overrides: Partial<IngestOptions> = { sessionTimeoutMs: durationOption('--session-timeout', options.sessionTimeout) };
+      if (options.group) overrides.groupId = options.group;
+      const settings = serviceSettings();
+      const logger = createLogger('ingest');
+      const store = await openObjectStore(pipeline.storage, settings, logger);
+      const service = new IngestService(ingestOptionsFrom(pipeline, overrides), {
+        kafka: createKafka(settings.kafkaBrokers, 'strata-ingest', logger),
+        store,
+        metrics: createIngestMetrics(new Registry()),
+        logger,
+      });
+      const stop = (): void => void service.close();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+      try {
+        await service.start();
+        await service.done;
+      } catch (error) {
+        await service.close();
+        throw new WorkFailedError(`ingest failed: ${errorMessage(error)}`, { cause: error });
+      } finally {
+        process.off('SIGTERM', stop);
+        process.off('SIGINT', stop);
+        await store.close();
+      }
+    });
+}
+
+function durationOption(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new UsageError(`${flag}: "${text}" is not a duration (e.g. 10s, 1m)`);
+  return ms;
+}

@@ -1,0 +1,107 @@
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIngestMetrics, createKafka, IngestService, type IngestOptions } from '../../src/ingest/index.ts';
+import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import {
+  Resources,
+  awsEndpoint,
+  committedOffsets,
+  createTestBucket,
+  createTestTopic,
+  duplicates,
+  endOffsets,
+  readLake,
+  sendValid,
+  settings,
+  tempDir,
+  testKafka,
+  waitFor,
+  type TestTopic,
+} from './ingest-support.ts';
+
+const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
+const resources = new Resources();
+afterEach(() => resources.release());
+
+function startIngest(t: TestTopic, store: ObjectStore, overrides: Partial<IngestOptions> = {}): IngestService {
+  const service = new IngestService(
+    {
+      topic: t.topic,
+      dlqTopic: t.dlqTopic,
+      groupId: t.groupId,
+      partitions: t.partitions,
+      replicationFactor: 1,
+      prefix: 'crypto_data',
+      batch: { maxRecords: 50, maxBytes: 5 * 1024 * 1024, maxAgeMs: 1_000 },
+      maxRecordBytes: 65_536,
+      maxBufferedBytes: 64 * 1024 * 1024,
+      sessionTimeoutMs: 6_000,
+      ...overrides,
+    },
+    { kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger), store, metrics: createIngestMetrics(new Registry()), logger },
+  );
+  resources.add(() => service.close());
+  return service;
+}
+
+async function expectExactlyOnceInLayout(t: TestTopic, store: ObjectStore, total: number): Promise<void> {
+  const lines = await readLake(store);
+  expect(lines).toHaveLength(total);
+  expect(duplicates(lines)).toEqual([]);
+  for (const line of lines) {
+    const day = (line.record.last_updated as string).slice(0, 10).split('-');
+    expect(line.key).toBe(`crypto_data/year=${day[0]}/month=${day[1]}/day=${day[2]}/${t.topic}+${line.partition}+${line.key.split('+').at(-1)}`);
+    expect(Object.keys(line.record)).toEqual([
+      'id', 'symbol', 'name', 'price', 'market_cap', 'total_volume', 'price_change_percentage_24h', 'last_updated',
+      'kafka_topic', 'kafka_partition', 'kafka_offset', 'kafka_timestamp', 'ingested_at',
+    ]);
+    expect(line.record.kafka_topic).toBe(t.topic);
+  }
+  // Each object is named after the first offset it holds.
+  const firstOffsetByKey = new Map<string, number>();
+  for (const line of lines) firstOffsetByKey.set(line.key, Math.min(firstOffsetByKey.get(line.key) ?? Infinity, line.offset));
+  for (const [key, first] of firstOffsetByKey) expect(key.endsWith(`+${first}.jsonl`)).toBe(true);
+}
+
+describe('ingest happy path', () => {
+  it('lands N produced records as N lines in the local lake, then commits the end offsets on close', async () => {
+    const t = await createTestTopic(resources, testKafka(), 3);
+    const store = await LocalObjectStore.open(await tempDir(resources, 'lake'));
+    const total = 1_000;
+    await sendValid(t, 0, total);
+    const service = startIngest(t, store);
+    await service.start();
+    await waitFor(async () => (await readLake(store)).length >= total, 60_000, 'all records in the lake');
+    await service.close();
+    expect(service.currentState).toBe('stopped');
+    await expectExactlyOnceInLayout(t, store, total);
+    expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+    expect(service.stats()).toMatchObject({ consumed: total, valid: total, invalid: 0 });
+  });
+
+  it('lands N produced records as N lines in an S3 bucket', async () => {
+    const t = await createTestTopic(resources, testKafka(), 3);
+    const bucket = await createTestBucket(resources);
+    const store = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: awsEndpoint });
+    resources.add(() => store.close());
+    const total = 300;
+    const service = startIngest(t, store);
+    await service.start();
+    await sendValid(t, 0, total);
+    await waitFor(async () => (await readLake(store)).length >= total, 60_000, 'all records in the bucket');
+    await service.close();
+    await expectExactlyOnceInLayout(t, store, total);
+    expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+  });
+
+  it('lands a quiet partition within maxAge, without waiting for a full batch', async () => {
+    const t = await createTestTopic(resources, testKafka(), 1);
+    const store = await LocalObjectStore.open(await tempDir(resources, 'lake'));
+    const service = startIngest(t, store, { batch: { maxRecords: 10_000, maxBytes: 5 * 1024 * 1024, maxAgeMs: 500 } });
+    await service.start();
+    await sendValid(t, 0, 3);
+    await waitFor(async () => (await readLake(store)).length === 3, 20_000, 'three records landed by age');
+    expect(service.stats().objects).toBe(1);
+  });
+});

@@ -1,0 +1,147 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createIngestMetrics, createKafka, IngestService } from '../../src/ingest/index.ts';
+import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import {
+  Resources,
+  awsEndpoint,
+  committedOffsets,
+  createTestBucket,
+  createTestTopic,
+  duplicates,
+  endOffsets,
+  readLake,
+  sendValid,
+  settings,
+  tempDir,
+  testKafka,
+  waitFor,
+} from './ingest-support.ts';
+
+const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
+const resources = new Resources();
+afterEach(() => resources.release());
+
+interface Outage {
+  /** What the sink writes to. */
+  store: ObjectStore;
+  /** What the test reads through (never broken). */
+  reader: ObjectStore;
+  begin(): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** The lake folder is replaced by a plain file (chmod would not stop root), then put back. */
+async function localFolderOutage(): Promise<Outage> {
+  const dir = await tempDir(resources, 'outage');
+  const lake = `${dir}/lake`;
+  const store = await LocalObjectStore.open(lake);
+  return {
+    store,
+    reader: store,
+    begin: async () => {
+      await rename(lake, `${dir}/lake.away`);
+      await writeFile(lake, 'the lake is gone');
+    },
+    end: async () => {
+      await rm(lake);
+      await rename(`${dir}/lake.away`, lake);
+    },
+  };
+}
+
+/** S3 reached through a local TCP proxy that stops accepting and drops its connections. */
+async function s3NetworkOutage(): Promise<Outage> {
+  const bucket = await createTestBucket(resources);
+  const target = new URL(awsEndpoint);
+  const sockets = new Set<Socket>();
+  const proxy: Server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const port = (proxy.address() as AddressInfo).port;
+  const stopProxy = async (): Promise<void> => {
+    await new Promise<void>((resolve) => {
+      proxy.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+  };
+  resources.add(async () => {
+    if (proxy.listening) await stopProxy();
+  });
+  const store = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, attempts: 2, backoff: { initialMs: 50, maxMs: 200 } });
+  const reader = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: awsEndpoint });
+  resources.add(() => Promise.all([store.close(), reader.close()]).then(() => undefined));
+  return {
+    store,
+    reader,
+    begin: stopProxy,
+    end: () => new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve)),
+  };
+}
+
+describe('ingest through a storage outage', () => {
+  it.each([
+    ['a local lake folder that disappears', localFolderOutage],
+    ['an S3 endpoint that stops answering', s3NetworkOutage],
+  ])('loses nothing, duplicates nothing and commits nothing early: %s', async (_label, makeOutage) => {
+    const t = await createTestTopic(resources, testKafka(), 2);
+    const outage = await makeOutage();
+    const service = new IngestService(
+      {
+        topic: t.topic,
+        dlqTopic: t.dlqTopic,
+        groupId: t.groupId,
+        partitions: 2,
+        replicationFactor: 1,
+        prefix: 'crypto_data',
+        batch: { maxRecords: 20, maxBytes: 1_000_000, maxAgeMs: 300 },
+        maxRecordBytes: 65_536,
+        maxBufferedBytes: 1_000_000,
+        sessionTimeoutMs: 6_000,
+        healBackoff: { initialMs: 200, maxMs: 1_000, factor: 2, jitter: 0 },
+      },
+      { kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger), store: outage.store, metrics: createIngestMetrics(new Registry()), logger },
+    );
+    resources.add(() => service.close());
+    await service.start();
+
+    await sendValid(t, 0, 200);
+    await waitFor(async () => (await readLake(outage.reader)).length === 200, 30_000, 'first 200 landed');
+    const beforeOutage = await endOffsets(t);
+    await waitFor(async () => mapsEqual(await committedOffsets(t), beforeOutage), 15_000, 'first 200 committed');
+
+    await outage.begin();
+    await sendValid(t, 200, 300);
+    await waitFor(() => service.stats().uploadErrors >= 3 && service.stats().paused.length === 2, 30_000, 'both partitions paused by failing writes');
+    for (let check = 0; check < 5; check++) {
+      expect(await committedOffsets(t)).toEqual(beforeOutage); // nothing committed while storage is down
+      expect(service.stats().bufferedBytes).toBeLessThanOrEqual(2 * 20 * 1_000); // a sealed batch per partition at most
+      await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+
+    await outage.end();
+    await waitFor(async () => (await readLake(outage.reader)).length >= 500, 60_000, 'all 500 landed after the outage');
+    await service.close();
+
+    const lines = await readLake(outage.reader);
+    expect(duplicates(lines)).toEqual([]);
+    expect(lines).toHaveLength(500);
+    expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+    expect(service.stats().paused).toEqual([]);
+  });
+});
+
+function mapsEqual(a: Map<number, number>, b: Map<number, number>): boolean {
+  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+}

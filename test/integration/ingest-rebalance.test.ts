@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { LocalObjectStore } from '../../src/storage/index.ts';
+import {
+  IngestProcess,
+  Resources,
+  committedOffsets,
+  createTestTopic,
+  duplicates,
+  endOffsets,
+  landedSequences,
+  readLake,
+  sendValid,
+  tempDir,
+  testKafka,
+  waitFor,
+  writeTestConfig,
+} from './ingest-support.ts';
+
+const resources = new Resources();
+afterEach(() => resources.release());
+
+const TOTAL = 3_000;
+
+describe('ingest group members coming and going', () => {
+  it('lands every record exactly once while one member is killed, one joins and one leaves', async () => {
+    const t = await createTestTopic(resources, testKafka(), 4);
+    const dir = await tempDir(resources, 'rebalance');
+    const lake = `${dir}/lake`;
+    const store = await LocalObjectStore.open(lake);
+    const config = await writeTestConfig(dir, { topic: t, lake, maxRecords: 30, maxAge: '300ms' });
+
+    let sent = 0;
+    const producing = (async () => {
+      while (sent < TOTAL) {
+        const count = Math.min(20, TOTAL - sent);
+        await sendValid(t, sent, count);
+        sent += count;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const landed = async (): Promise<number> => (await readLake(store)).length;
+
+    const a = new IngestProcess(config, resources);
+    await a.waitForLog('claimed partition', 4);
+    const b = new IngestProcess(config, resources);
+    // B's join makes A give up half of the partitions; both then write.
+    await b.waitForLog('claimed partition', 1);
+    await a.waitForLog('partitions assigned', 2);
+    let before = await landed();
+    await waitFor(async () => (await landed()) > before, 30_000, 'both members landing');
+
+    await a.kill(); // its partitions move to B once its session expires
+    await b.waitForLog('partitions assigned', 2);
+    before = await landed();
+    await waitFor(async () => (await landed()) > before, 30_000, 'B landing alone');
+
+    const c = new IngestProcess(config, resources); // joins: partitions split between B and C
+    await c.waitForLog('claimed partition', 1);
+    before = await landed();
+    await waitFor(async () => (await landed()) > before, 30_000, 'B and C landing');
+
+    expect(await b.stop()).toBe(0); // leaves gracefully: C takes everything
+    await c.waitForLog('partitions assigned', 2);
+    await producing;
+    await waitFor(async () => landedSequences(await readLake(store)).size >= TOTAL, 90_000, 'every record landed');
+    expect(await c.stop()).toBe(0);
+
+    const lines = await readLake(store);
+    expect(duplicates(lines)).toEqual([]);
+    expect(lines).toHaveLength(TOTAL);
+    expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+  });
+});

@@ -1,0 +1,259 @@
+/**
+ * Shared pieces of the ingest integration tests: unique Kafka topics and groups, temporary lakes
+ * and buckets, a test config on disk, spawned `strata ingest` processes, and the exactly-once
+ * check over what landed. Every helper that creates something registers its cleanup.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { parseObjectKey } from '../../src/ingest/layout.ts';
+import { PROJECT_ROOT, serviceSettings } from '../../src/shared/settings.ts';
+import type { ObjectStore } from '../../src/storage/index.ts';
+
+export const settings = serviceSettings();
+export const awsEndpoint = process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:5000';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+
+type Cleanup = () => Promise<void>;
+
+/** Collects cleanups in creation order and runs them in reverse, each even if another fails. */
+export class Resources {
+  private readonly cleanups: Cleanup[] = [];
+
+  add(cleanup: Cleanup): void {
+    this.cleanups.push(cleanup);
+  }
+
+  async release(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => process.stderr.write(`cleanup failed: ${String(error)}\n`));
+    }
+  }
+}
+
+export function testKafka(): Kafka {
+  return new Kafka({ clientId: 'strata-ingest-test', brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
+}
+
+export interface TestTopic {
+  topic: string;
+  dlqTopic: string;
+  groupId: string;
+  partitions: number;
+  admin: Admin;
+  producer: Producer;
+}
+
+/** A fresh topic (and its DLQ and group name), deleted with the group after the test. */
+export async function createTestTopic(resources: Resources, kafka: Kafka, partitions: number): Promise<TestTopic> {
+  const id = randomUUID().slice(0, 12);
+  const topic = `test-ingest-${id}`;
+  const dlqTopic = `${topic}.dlq`;
+  const groupId = `test-ingest-group-${id}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  resources.add(async () => {
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+    const existing = new Set(await admin.listTopics());
+    const mine = [topic, dlqTopic].filter((t) => existing.has(t));
+    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
+    await admin.disconnect();
+  });
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  const producer = kafka.producer();
+  await producer.connect();
+  resources.add(() => producer.disconnect());
+  return { topic, dlqTopic, groupId, partitions, admin, producer };
+}
+
+export function priceJson(seq: number, lastUpdated = new Date().toISOString()): string {
+  return JSON.stringify({
+    id: 'bitcoin',
+    symbol: 'btc',
+    name: 'Bitcoin',
+    price: 60_000 + seq,
+    market_cap: 1.2e12,
+    total_volume: 3.1e10,
+    price_change_percentage_24h: -1.25,
+    last_updated: lastUpdated,
+  });
+}
+
+/** Sends `count` valid records spread round-robin over the partitions, starting at sequence `from`. */
+export async function sendValid(t: TestTopic, from: number, count: number): Promise<void> {
+  const messages = Array.from({ length: count }, (_, i) => ({
+    partition: (from + i) % t.partitions,
+    key: 'bitcoin',
+    value: priceJson(from + i),
+  }));
+  for (let i = 0; i < messages.length; i += 500) {
+    await t.producer.send({ topic: t.topic, acks: -1, messages: messages.slice(i, i + 500) });
+  }
+}
+
+export async function tempDir(resources: Resources, label: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), `strata-${label}-`));
+  resources.add(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export function s3Client(): S3Client {
+  return new S3Client({ region: 'us-east-1', endpoint: awsEndpoint, forcePathStyle: true });
+}
+
+/** A fresh bucket in moto, emptied and deleted after the test. */
+export async function createTestBucket(resources: Resources): Promise<string> {
+  const bucket = `test-ingest-${randomUUID().slice(0, 12)}`;
+  const client = s3Client();
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  resources.add(async () => {
+    for (;;) {
+      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+      const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+      if (keys.length === 0) break;
+      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+    }
+    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    client.destroy();
+  });
+  return bucket;
+}
+
+export interface TestConfig {
+  topic: TestTopic;
+  /** A local directory, or `s3://bucket`. */
+  lake: string;
+  maxRecords: number;
+  maxAge: string;
+  maxRecordBytes?: number;
+}
+
+/** Writes a pipeline config pointing at the test topic, group and lake; returns its path. */
+export async function writeTestConfig(dir: string, c: TestConfig): Promise<string> {
+  const file = path.join(dir, 'pipeline.yaml');
+  await writeFile(
+    file,
+    [
+      'version: 1',
+      'assets:',
+      '  raw_crypto_batches:',
+      '    kind: kafka_batches',
+      'kafka:',
+      `  topic: ${c.topic.topic}`,
+      `  partitions: ${c.topic.partitions}`,
+      'ingest:',
+      `  groupId: ${c.topic.groupId}`,
+      `  maxRecordBytes: ${c.maxRecordBytes ?? 65536}`,
+      '  batch:',
+      `    maxRecords: ${c.maxRecords}`,
+      `    maxAge: ${c.maxAge}`,
+      'storage:',
+      ...(c.lake.startsWith('s3://') ? ['  kind: s3', `  bucket: ${c.lake.slice(5)}`] : ['  kind: local', `  path: ${c.lake}`]),
+      '  prefix: crypto_data',
+      '',
+    ].join('\n'),
+  );
+  return file;
+}
+
+/** A `strata ingest` child process; its output is kept for diagnosis. */
+export class IngestProcess {
+  readonly child: ChildProcess;
+  output = '';
+  readonly exited: Promise<number | null>;
+
+  constructor(configFile: string, resources: Resources) {
+    this.child = spawn(process.execPath, ['bin/strata.js', '-c', configFile, 'ingest', '--session-timeout', '6s'], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, AWS_ENDPOINT_URL: awsEndpoint, STRATA_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const keep = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString()).slice(-200_000);
+    };
+    this.child.stdout?.on('data', keep);
+    this.child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    resources.add(async () => {
+      if (this.child.exitCode === null && this.child.signalCode === null) {
+        this.child.kill('SIGKILL');
+        await this.exited;
+      }
+    });
+  }
+
+  /** Resolves once the process has logged `message` (e.g. 'claimed partition') `times` times. */
+  async waitForLog(message: string, times = 1, timeoutMs = 60_000): Promise<void> {
+    await waitFor(() => this.output.split(`"msg":"${message}"`).length - 1 >= times, timeoutMs, `log "${message}" x${times}\n${this.output.slice(-3000)}`);
+  }
+
+  async kill(): Promise<void> {
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
+  async stop(): Promise<number | null> {
+    this.child.kill('SIGTERM');
+    return this.exited;
+  }
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export interface LandedLine {
+  key: string;
+  partition: number;
+  offset: number;
+  record: Record<string, unknown>;
+}
+
+/** Every line of every data object under `prefix/`. */
+export async function readLake(store: ObjectStore, prefix = 'crypto_data'): Promise<LandedLine[]> {
+  const objects = (await store.list(`${prefix}/`)).filter((o) => parseObjectKey(o.key) !== null);
+  const lines: LandedLine[] = [];
+  for (const object of objects) {
+    const body = (await store.get(object.key))?.toString('utf8') ?? '';
+    for (const text of body.split('\n')) {
+      if (text === '') continue;
+      const record = JSON.parse(text) as Record<string, unknown>;
+      lines.push({ key: object.key, partition: record.kafka_partition as number, offset: record.kafka_offset as number, record });
+    }
+  }
+  return lines;
+}
+
+/** Coordinates that landed more than once (must be empty for exactly-once). */
+export function duplicates(lines: readonly LandedLine[]): string[] {
+  const seen = new Map<string, number>();
+  for (const line of lines) {
+    const id = `${line.partition}:${line.offset}`;
+    seen.set(id, (seen.get(id) ?? 0) + 1);
+  }
+  return [...seen].filter(([, n]) => n > 1).map(([id, n]) => `${id} x${n}`);
+}
+
+/** The distinct price sequence numbers that landed (price = 60000 + seq). */
+export function landedSequences(lines: readonly LandedLine[]): Set<number> {
+  return new Set(lines.map((l) => (l.record.price as number) - 60_000));
+}
+
+export async function committedOffsets(t: TestTopic): Promise<Map<number, number>> {
+  const [offsets] = await t.admin.fetchOffsets({ groupId: t.groupId, topics: [t.topic] });
+  return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+}
+
+export async function endOffsets(t: TestTopic): Promise<Map<number, number>> {
+  const offsets = await t.admin.fetchTopicOffsets(t.topic);
+  return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { formatLine, objectKey, parseObjectKey, utcDay } from '../../../src/ingest/layout.ts';
+
+describe('object layout', () => {
+  it('puts an object under the UTC day of its records, named by topic, partition and start offset', () => {
+    const day = utcDay(Date.parse('2026-11-25T23:59:59.999-01:00'));
+    expect(day).toBe('2026-11-26');
+    expect(objectKey('crypto_data', day, 'selected_crypto_data', 2, '4200')).toBe(
+      'crypto_data/year=2026/month=11/day=26/selected_crypto_data+2+4200.jsonl',
+    );
+  });
+
+  it('parses its own keys back and ignores anything else', () => {
+    expect(parseObjectKey('crypto_data/year=2026/month=01/day=05/t.x-y_z+10+0.jsonl')).toEqual({
+      prefix: 'crypto_data',
+      day: '2026-01-05',
+      topic: 't.x-y_z',
+      partition: 10,
+      startOffset: '0',
+    });
+    expect(parseObjectKey('crypto_data/year=2026/month=01/day=05/notes.txt')).toBeNull();
+    expect(parseObjectKey('_strata/ingest/crypto_data/t/0/000000000001.json')).toBeNull();
+  });
+
+  it('writes one flat JSON object per line with the Kafka coordinates', () => {
+    const line = formatLine(
+      {
+        id: 'bitcoin',
+        symbol: 'btc',
+        name: 'Bitcoin',
+        price: 64012.5,
+        market_cap: 1.26e12,
+        total_volume: 3.1e10,
+        price_change_percentage_24h: -1.25,
+        last_updated: '2026-11-25T10:00:00.000Z',
+      },
+      { topic: 'selected_crypto_data', partition: 0, offset: '42', timestamp: String(Date.parse('2026-11-25T10:00:00.123Z')) },
+      '2026-11-25T10:00:05.000Z',
+    );
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.indexOf('\n')).toBe(line.length - 1);
+    expect(JSON.parse(line)).toEqual({
+      id: 'bitcoin',
+      symbol: 'btc',
+      name: 'Bitcoin',
+      price: 64012.5,
+      market_cap: 1.26e12,
+      total_volume: 3.1e10,
+      price_change_percentage_24h: -1.25,
+      last_updated: '2026-11-25T10:00:00.000Z',
+      kafka_topic: 'selected_crypto_data',
+      kafka_partition: 0,
+      kafka_offset: 42,
+      kafka_timestamp: '2026-11-25T10:00:00.123Z',
+      ingested_at: '2026-11-25T10:00:05.000Z',
+    });
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { validateRecord } from '../../../src/ingest/record.ts';
+
+const good = {
+  id: 'bitcoin',
+  symbol: 'btc',
+  name: 'Bitcoin',
+  price: 64012.5,
+  market_cap: 1.26e12,
+  total_volume: 3.1e10,
+  price_change_percentage_24h: -1.25,
+  last_updated: '2026-11-25T10:00:00Z',
+};
+
+const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+describe('validateRecord', () => {
+  it('accepts a price record and normalises its timestamp', () => {
+    const result = validateRecord(json(good), 65536);
+    expect(result).toMatchObject({ ok: true, record: { ...good, last_updated: '2026-11-25T10:00:00.000Z' } });
+  });
+
+  it('fills optional amounts with null and drops unknown fields', () => {
+    const minimal = { id: good.id, symbol: good.symbol, name: good.name, price: good.price, last_updated: good.last_updated };
+    const result = validateRecord(json({ ...minimal, extra: 'ignored' }), 65536);
+    expect(result.ok && result.record).toEqual({ ...minimal, market_cap: null, total_volume: null, price_change_percentage_24h: null, last_updated: '2026-11-25T10:00:00.000Z' });
+  });
+
+  it.each([
+    ['a null value (tombstone)', null, 'null_value'],
+    ['bad JSON', Buffer.from('{"id": "bitcoin",'), 'invalid_json'],
+    ['NaN, which JSON cannot carry', Buffer.from('{"price": NaN}'), 'invalid_json'],
+    ['non-UTF-8 bytes', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 'invalid_utf8'],
+    ['an array', json([good]), 'not_an_object'],
+    ['a bare string', json('bitcoin'), 'not_an_object'],
+    ['a missing field', json({ ...good, price: undefined }), 'missing_field'],
+    ['a price of the wrong type', json({ ...good, price: '64000' }), 'wrong_type'],
+    ['a null required field', json({ ...good, name: null }), 'wrong_type'],
+    ['a negative price', json({ ...good, price: -1 }), 'invalid_price'],
+    ['a zero price', json({ ...good, price: 0 }), 'invalid_price'],
+    ['an infinite price', Buffer.from(JSON.stringify(good).replace('64012.5', '1e999')), 'invalid_price'],
+    ['an unparseable timestamp', json({ ...good, last_updated: 'yesterday' }), 'invalid_timestamp'],
+    ['a timestamp without a zone', json({ ...good, last_updated: '2026-11-25T10:00:00' }), 'invalid_timestamp'],
+    ['an impossible date', json({ ...good, last_updated: '2026-13-45T10:00:00Z' }), 'invalid_timestamp'],
+    ['an id with path characters', json({ ...good, id: '../etc' }), 'invalid_field'],
+    ['a negative market cap', json({ ...good, market_cap: -5 }), 'invalid_field'],
+  ])('rejects %s', (_label, value, reason) => {
+    const result = validateRecord(value, 65536);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toBe(reason);
+    expect(!result.ok && result.detail.length).toBeGreaterThan(0);
+  });
+
+  it('rejects a value over the size limit before parsing it', () => {
+    const result = validateRecord(json({ ...good, name: 'x'.repeat(300) }), 256);
+    expect(result).toMatchObject({ ok: false, reason: 'too_large' });
+  });
+
+  it('names the missing fields', () => {
+    const result = validateRecord(json({ id: 'bitcoin' }), 65536);
+    expect(!result.ok && result.detail).toBe('missing symbol, name, price, last_updated');
+  });
+});
