@@ -1,0 +1,13 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { serviceSettings } from '../../shared/settings.ts';
+
+/** An Athena client for this environment: AWS_ENDPOINT_URL (moto, LocalStack) when set. */
+export function createAthenaClient(env: NodeJS.ProcessEnv = process.env): AthenaClient {
+  const settings = serviceSettings(env);
+  return new AthenaClient({
+    region: settings.awsRegion,
+    ...(settings.awsEndpointUrl ? { endpoint: settings.awsEndpointUrl } : {}),
+    // Our own loop retries with backoff and knows the query's deadline; keep the SDK's short.
+    maxAttempts: 2,
+  });
+}

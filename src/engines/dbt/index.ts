@@ -1,0 +1,6 @@
+export { runDbt, dbtBuildModel, dbtSourceFreshness, failureSummary } from './runner.ts';
+export type { DbtRunOptions, DbtInvocationResult } from './types.ts';
+export type { ModelResult, TestResult, SourceFreshnessResult } from './artifacts.ts';
+export type { DbtEvent, DbtEventNode } from './events.ts';
+export { DbtWorkFailedError, DbtUsageError, DbtTimeoutError } from './errors.ts';
+export { dbtSettings, type DbtSettings } from './settings.ts';

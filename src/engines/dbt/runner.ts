@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { TransientError, UsageError } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/logger.ts';
+import { withFileLock } from '../duckdb/file-lock.ts';
+import { readInvocationArtifacts } from './artifacts.ts';
+import { DbtTimeoutError, DbtWorkFailedError, invocationError, looksTransient } from './errors.ts';
+import { invocationErrorMessage, parseDbtLogLine, type DbtEvent } from './events.ts';
+import type { DbtInvocationResult, DbtRunOptions } from './types.ts';
+import { publishPartialParse, seedPartialParse } from './partial-parse.ts';
+import { dbtSettings } from './settings.ts';
+import { runProcess } from './subprocess.ts';
+
+const log = createLogger('dbt');
+
+/** Commands that accept --target-path and --log-path (dbt debug, deps, init do not). */
+const COMMANDS = new Set([
+  'build',
+  'run',
+  'test',
+  'compile',
+  'parse',
+  'seed',
+  'snapshot',
+  'source',
+  'ls',
+  'list',
+  'show',
+]);
+const MANAGED_FLAGS = [
+  '--target-path',
+  '--log-path',
+  '--project-dir',
+  '--profiles-dir',
+  '--target',
+  '--log-format',
+];
+const MAX_LOG_EVENTS = 20_000;
+const DEFAULT_GRACE_MS = 10_000;
+
+/**
+ * Runs one dbt invocation as a subprocess and returns its parsed results. Resolves for exit
+ * codes 0 and 1 (the work ran; `success` says whether it passed). Throws DbtUsageError or
+ * TransientError for exit code 2, DbtTimeoutError on timeout, and the signal's reason on abort.
+ */
+export async function runDbt(options: DbtRunOptions): Promise<DbtInvocationResult> {
+  const command = validateArgs(options);
+  const defaults = dbtSettings();
+  const target = options.target ?? defaults.target;
+  const duckDbPath = path.resolve(options.duckDbPath ?? defaults.duckDbPath);
+  const run = (): Promise<DbtInvocationResult> => invoke(options, command, target, duckDbPath);
+  // DuckDB admits one writer process and no readers beside it: never let this process's own
+  // status queries hold the file while dbt needs it (see duckdb/file-lock.ts).
+  return target === 'local' ? withFileLock(duckDbPath, run) : run();
+}
+
+async function invoke(
+  options: DbtRunOptions,
+  command: string,
+  target: string,
+  duckDbPath: string,
+): Promise<DbtInvocationResult> {
+  const defaults = dbtSettings();
+  const projectDir = path.resolve(options.projectDir ?? defaults.projectDir);
+  const runsDir = path.resolve(options.runsDir ?? defaults.runsDir);
+  const runDir = path.join(
+    runsDir,
+    `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
+  );
+  const targetDir = path.join(runDir, 'target');
+  const cacheDir = path.join(runsDir, 'parse-cache', target);
+  const lakePath = path.resolve(options.lakePath ?? defaults.lakePath);
+  if (lakePath.includes("'"))
+    throw new UsageError(`lake path must not contain a quote: ${lakePath}`);
+
+  const args = [
+    '--no-use-colors',
+    '--log-format',
+    'json',
+    ...options.args,
+    ...(options.vars ? ['--vars', JSON.stringify(options.vars)] : []),
+    '--project-dir',
+    projectDir,
+    '--profiles-dir',
+    path.resolve(options.profilesDir ?? projectDir),
+    '--target',
+    target,
+    '--target-path',
+    targetDir,
+    '--log-path',
+    path.join(runDir, 'logs'),
+  ];
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    STRATA_DUCKDB_PATH: duckDbPath,
+    STRATA_LAKE_PATH: lakePath,
+    DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+  };
+
+  await mkdir(runDir, { recursive: true });
+  await seedPartialParse(cacheDir, targetDir);
+  const logs: DbtEvent[] = [];
+  const onLine = (line: string, stream: 'stdout' | 'stderr'): void => {
+    const event = parseDbtLogLine(line, stream);
+    if (logs.length < MAX_LOG_EVENTS) logs.push(event);
+    try {
+      options.onEvent?.(event);
+    } catch (error) {
+      log.warn({ err: error }, 'dbt event callback threw; ignoring');
+    }
+  };
+
+  log.info({ command, args: options.args, target, runDir }, 'dbt invocation starting');
+  try {
+    const outcome = await runProcess({
+      command: options.dbtBin ?? defaults.dbtBin,
+      args,
+      cwd: projectDir,
+      env,
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+      // dbt installs no SIGTERM handler, so SIGTERM kills Python mid-query and leaves Athena
+      // queries running; SIGINT is dbt's graceful stop (it cancels in-flight queries).
+      stopSignal: 'SIGINT',
+      onLine,
+      onSpawn: options.onSpawn,
+    }).catch((error: unknown) => {
+      throw new UsageError(
+        `cannot start dbt (${options.dbtBin ?? defaults.dbtBin}): ${String(error)}`,
+        { cause: error },
+      );
+    });
+
+    const label = `dbt ${options.args.join(' ')}`;
+    if (outcome.stoppedBy === 'timeout') {
+      throw new DbtTimeoutError(
+        `${label} timed out after ${options.timeoutMs ?? 0}ms and was stopped`,
+      );
+    }
+    if (outcome.stoppedBy === 'abort') {
+      throw options.signal?.reason instanceof Error
+        ? options.signal.reason
+        : new Error(`${label} was cancelled`);
+    }
+    if (outcome.exitCode === null) {
+      throw new TransientError(`${label} was killed by ${outcome.exitSignal ?? 'a signal'}`);
+    }
+    if (outcome.exitCode !== 0 && outcome.exitCode !== 1) {
+      throw invocationError(
+        command,
+        invocationErrorMessage(logs) ?? `exit code ${outcome.exitCode}`,
+      );
+    }
+
+    await publishPartialParse(targetDir, cacheDir);
+    const artifacts = await readInvocationArtifacts(targetDir);
+    const result: DbtInvocationResult = {
+      invocationId: logs.find((e) => e.invocationId)?.invocationId,
+      command,
+      args: options.args,
+      target,
+      exitCode: outcome.exitCode,
+      success: outcome.exitCode === 0,
+      ...artifacts,
+      elapsedMs: outcome.elapsedMs,
+      logs,
+      artifactsDir: options.keepArtifacts ? runDir : undefined,
+    };
+    log.info(
+      {
+        command,
+        target,
+        exitCode: result.exitCode,
+        elapsedMs: result.elapsedMs,
+        invocationId: result.invocationId,
+      },
+      'dbt invocation finished',
+    );
+    return result;
+  } finally {
+    if (!options.keepArtifacts) await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+function validateArgs(options: DbtRunOptions): string {
+  const command = options.args[0];
+  if (command === undefined || !COMMANDS.has(command)) {
+    throw new UsageError(
+      `unsupported dbt command ${JSON.stringify(command)}; use one of ${[...COMMANDS].join(', ')}`,
+    );
+  }
+  const managed = options.args
+    .map((arg) => arg.split('=')[0] ?? arg)
+    .find((flag) => MANAGED_FLAGS.includes(flag));
+  if (managed !== undefined)
+    throw new UsageError(`${managed} is set by the runner; pass it as an option instead`);
+  if (options.vars && options.args.some((arg) => arg.startsWith('--vars'))) {
+    throw new UsageError('pass vars either in args (--vars) or as the vars option, not both');
+  }
+  return command;
+}
+
+const ASSET_KEY = /^[a-z][a-z0-9_]*$/;
+
+/**
+ * Builds one model with the tests that guard it (`--indirect-selection buildable`: tests whose
+ * other parents are upstream, like relationships to the layer below, run too; tests that also
+ * need a downstream model wait for it). Throws DbtWorkFailedError with dbt's own messages when
+ * the model or an error-severity test fails; warnings are in the result.
+ */
+export async function dbtBuildModel(
+  model: string,
+  options: Omit<DbtRunOptions, 'args'> = {},
+): Promise<DbtInvocationResult> {
+  if (!ASSET_KEY.test(model)) throw new UsageError(`invalid model name ${JSON.stringify(model)}`);
+  const result = await runDbt({
+    ...options,
+    args: ['build', '--select', model, '--indirect-selection', 'buildable'],
+  });
+  if (!result.success) {
+    const summary = failureSummary(result);
+    const message = `dbt build of ${model} failed: ${summary}`;
+    // Another process holding the DuckDB file is not the model's fault: let the job retry.
+    if (looksTransient(summary)) throw new TransientError(message);
+    throw new DbtWorkFailedError(message, result);
+  }
+  return result;
+}
+
+/** Landing freshness of the dbt sources (sources.json). A stale source is a status, not a throw. */
+export function dbtSourceFreshness(
+  options: Omit<DbtRunOptions, 'args'> = {},
+): Promise<DbtInvocationResult> {
+  return runDbt({ ...options, args: ['source', 'freshness'] });
+}
+
+/** What failed, in dbt's words: failed models, failed error-severity tests, skipped models. */
+export function failureSummary(
+  result: Pick<DbtInvocationResult, 'models' | 'tests' | 'logs'>,
+): string {
+  const parts: string[] = [];
+  for (const model of result.models.filter((m) => m.status === 'error')) {
+    parts.push(`model ${model.name}: ${oneLine(model.message ?? 'error')}`);
+  }
+  for (const test of result.tests.filter((t) => t.status === 'fail' || t.status === 'error')) {
+    parts.push(
+      `test ${test.name} on ${test.model ?? 'unknown model'}: ${oneLine(test.message ?? test.status)}`,
+    );
+  }
+  const skipped = result.models.filter((m) => m.status === 'skipped').map((m) => m.name);
+  if (skipped.length > 0) parts.push(`skipped: ${skipped.join(', ')}`);
+  if (parts.length === 0) parts.push(invocationErrorMessage(result.logs) ?? 'dbt reported failure');
+  return parts.join('; ');
+}
+
+/** dbt's messages carry a call stack after the first lines; keep the part a person needs. */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('>'))
+    .join(' ');
+}

@@ -1,0 +1,45 @@
+import type { ModelResult, SourceFreshnessResult, TestResult } from './artifacts.ts';
+import type { DbtEvent } from './events.ts';
+
+export interface DbtRunOptions {
+  /** The dbt command and its arguments, e.g. ['build', '--select', 'crypto_raw']. */
+  args: readonly string[];
+  projectDir?: string;
+  profilesDir?: string;
+  /** `local` (DuckDB) or `athena`. */
+  target?: string;
+  dbtBin?: string;
+  /** Extra environment for dbt (AWS_*, STRATA_ATHENA_*), on top of this process's. */
+  env?: Readonly<Record<string, string>>;
+  /** DuckDB warehouse for target `local` (STRATA_DUCKDB_PATH). */
+  duckDbPath?: string;
+  /** Lake root holding crypto_data/ (STRATA_LAKE_PATH). */
+  lakePath?: string;
+  /** Passed as --vars, e.g. { as_of: '2026-11-25T12:00:00Z' }. */
+  vars?: Readonly<Record<string, unknown>>;
+  runsDir?: string;
+  /** Keep this invocation's target and log dirs (artifactsDir in the result). */
+  keepArtifacts?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Between SIGINT and SIGKILL when stopping dbt. Default 10s. */
+  graceMs?: number;
+  onEvent?: (event: DbtEvent) => void;
+  onSpawn?: (pid: number) => void;
+}
+
+export interface DbtInvocationResult {
+  invocationId: string | undefined;
+  command: string;
+  args: readonly string[];
+  target: string;
+  exitCode: number;
+  /** dbt's exit code was 0: every selected model built and no error-severity test failed. */
+  success: boolean;
+  models: ModelResult[];
+  tests: TestResult[];
+  sources: SourceFreshnessResult[];
+  elapsedMs: number;
+  logs: DbtEvent[];
+  artifactsDir: string | undefined;
+}

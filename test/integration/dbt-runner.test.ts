@@ -1,0 +1,102 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DbtTimeoutError, runDbt } from '../../src/engines/dbt/index.ts';
+import { createDbtWorkspace, type DbtWorkspace } from './dbt-workspace.ts';
+
+let workspace: DbtWorkspace;
+
+beforeAll(async () => {
+  workspace = await createDbtWorkspace('clean');
+});
+
+afterAll(async () => {
+  await workspace?.cleanup();
+});
+
+const options = () => ({
+  duckDbPath: workspace.duckDbPath,
+  lakePath: workspace.lakePath,
+  runsDir: workspace.runsDir,
+  graceMs: 3_000,
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Processes whose command line mentions this workspace: any dbt left behind by a test. */
+async function processesUsing(marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(marker)) found.push(Number(entry));
+  }
+  return found;
+}
+
+describe('the dbt runner', () => {
+  it('stops dbt when the invocation is cancelled and leaves no dbt process', async () => {
+    const controller = new AbortController();
+    let pid = 0;
+    const events: string[] = [];
+    const run = runDbt({
+      ...options(),
+      args: ['build'],
+      signal: controller.signal,
+      onSpawn: (p) => (pid = p),
+      onEvent: (event) => {
+        events.push(event.name);
+        // Cancel once dbt has started to work (its first log line).
+        if (events.length === 1) controller.abort(new Error('cancelled by test'));
+      },
+    });
+    await expect(run).rejects.toThrow('cancelled by test');
+    expect(pid).toBeGreaterThan(0);
+    expect(alive(pid)).toBe(false);
+    expect(await processesUsing(workspace.root)).toEqual([]);
+    expect(events[0]).toBe('MainReportVersion');
+  });
+
+  it('reports a timeout and leaves no dbt process', async () => {
+    let pid = 0;
+    const run = runDbt({
+      ...options(),
+      args: ['build'],
+      timeoutMs: 1_000,
+      onSpawn: (p) => (pid = p),
+    });
+    await expect(run).rejects.toBeInstanceOf(DbtTimeoutError);
+    await expect(run).rejects.toThrow('dbt build timed out after 1000ms and was stopped');
+    expect(alive(pid)).toBe(false);
+    expect(await processesUsing(workspace.root)).toEqual([]);
+  });
+
+  it('streams progress events while dbt runs and keeps per-invocation artifacts apart', async () => {
+    const progress: string[] = [];
+    const [first, second] = await Promise.all([
+      runDbt({
+        ...options(),
+        args: ['compile', '--select', 'crypto_raw'],
+        target: 'local',
+        keepArtifacts: true,
+      }),
+      runDbt({
+        ...options(),
+        args: ['ls', '--select', 'crypto_stage'],
+        keepArtifacts: true,
+        onEvent: (e) => {
+          if (e.name === 'FoundStats') progress.push(e.message);
+        },
+      }),
+    ]);
+    expect(first.artifactsDir).not.toBe(second.artifactsDir);
+    expect(first.models.map((m) => m.name)).toEqual(['crypto_raw']);
+    expect(progress).toEqual([expect.stringMatching(/^Found 4 models, 33 data tests, 1 source/)]);
+  });
+});
