@@ -4,6 +4,7 @@ import { AssetWorker, Orchestrator, type RunRecord } from '../../jobs/index.ts';
 import { failureReport, formatEvent, formatRunSummary } from '../../jobs/render.ts';
 import { parseDuration } from '../../shared/durations.ts';
 import { WorkFailedError } from '../../shared/errors.ts';
+import { createLogger } from '../../shared/logger.ts';
 import { configFile } from './config-commands.ts';
 
 interface MaterializeOptions {
@@ -29,7 +30,9 @@ export function registerMaterializeCommand(program: Command): void {
     .action(async (selection: string, options: MaterializeOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
       const orchestrator = await Orchestrator.connect(pipeline);
-      const worker = options.inline ? new AssetWorker({ pipeline, concurrency: options.concurrency }) : undefined;
+      // An inline worker's routine logs would drown the progress lines; warnings still show.
+      const logger = createLogger('worker', process.env.STRATA_LOG_LEVEL ?? 'warn');
+      const worker = options.inline ? new AssetWorker({ pipeline, concurrency: options.concurrency, logger }) : undefined;
       try {
         await worker?.start();
         const { runId, assets } = await orchestrator.submit({ selection, trigger: 'manual', reason: options.reason });
