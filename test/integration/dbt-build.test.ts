@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDbt, type DbtInvocationResult, type TestResult } from '../../src/engines/dbt/index.ts';
+import {
+  dbtBuildModel,
+  runDbt,
+  type DbtInvocationResult,
+  type TestResult,
+} from '../../src/engines/dbt/index.ts';
 import { readModelDataStatus, withDuckDb } from '../../src/engines/duckdb/index.ts';
 import { createDbtWorkspace, type DbtWorkspace } from './dbt-workspace.ts';
 
@@ -145,6 +150,19 @@ describe('dbt build of bronze, silver and gold on DuckDB', () => {
         newestDataAt: newest,
       },
     ]);
+  });
+
+  it('builds the gold asset as its table plus the KPI view, with its 11 tests', async () => {
+    const gold = await dbtBuildModel('crypto_curated', {
+      ...options(),
+      vars: { as_of: AS_OF_FRESH },
+    });
+    expect(gold.models.map((m) => [m.name, m.status])).toEqual([
+      ['crypto_curated', 'success'],
+      ['crypto_latest_price', 'success'],
+    ]);
+    expect(gold.tests).toHaveLength(11);
+    expect(gold.tests.every((t) => t.status === 'pass')).toBe(true);
   });
 
   it('fails gold (error) but not silver or bronze once the data is 3 hours old', async () => {

@@ -77,7 +77,7 @@ describe('the dbt runner', () => {
     expect(await processesUsing(workspace.root)).toEqual([]);
   });
 
-  it('streams progress events while dbt runs and keeps per-invocation artifacts apart', async () => {
+  it('streams events while dbt runs and gives each invocation its own artifacts dir, even when started together', async () => {
     const progress: string[] = [];
     const [first, second] = await Promise.all([
       runDbt({

@@ -1,4 +1,6 @@
-{{ config(materialized='view') }}
+{#- Part of the gold asset crypto_curated: Strata builds it, and runs its tests, whenever it
+    builds that asset (dbtBuildModel selects config.meta.strata_asset). -#}
+{{ config(materialized='view', meta={'strata_asset': 'crypto_curated'}) }}
 
 {#- The KPI a dashboard shows first: each coin's newest price, with its age. -#}
 select

@@ -206,10 +206,12 @@ function validateArgs(options: DbtRunOptions): string {
 const ASSET_KEY = /^[a-z][a-z0-9_]*$/;
 
 /**
- * Builds one model with the tests that guard it (`--indirect-selection buildable`: tests whose
- * other parents are upstream, like relationships to the layer below, run too; tests that also
- * need a downstream model wait for it). Throws DbtWorkFailedError with dbt's own messages when
- * the model or an error-severity test fails; warnings are in the result.
+ * Builds one asset: the model of that name plus the models that declare themselves part of it
+ * (`meta: {strata_asset: <name>}`, e.g. the latest-price view of gold), with the tests that
+ * guard them. `--indirect-selection buildable` runs tests whose other parents are upstream
+ * (relationships to the layer below) and leaves tests that need a downstream model to it.
+ * Throws DbtWorkFailedError with dbt's own messages when a model or an error-severity test
+ * fails; warnings are in the result.
  */
 export async function dbtBuildModel(
   model: string,
@@ -218,7 +220,14 @@ export async function dbtBuildModel(
   if (!ASSET_KEY.test(model)) throw new UsageError(`invalid model name ${JSON.stringify(model)}`);
   const result = await runDbt({
     ...options,
-    args: ['build', '--select', model, '--indirect-selection', 'buildable'],
+    args: [
+      'build',
+      '--select',
+      model,
+      `config.meta.strata_asset:${model}`,
+      '--indirect-selection',
+      'buildable',
+    ],
   });
   if (!result.success) {
     const summary = failureSummary(result);
