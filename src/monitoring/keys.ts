@@ -1,0 +1,33 @@
+/**
+ * The monitoring keys in Redis, under the same prefix as the rest of Strata (STRATA_KEY_PREFIX,
+ * default `strata:`), so a test isolates everything with one unique prefix.
+ *
+ *   <p>monitor:lease              string: token of the monitor that evaluates (PX expiry)
+ *   <p>monitor:alerts             hash: alert instance id -> JSON state
+ *   <p>monitor:alerts:history     list: transitions, newest first, trimmed
+ *   <p>monitor:lag                string: JSON of the latest lag reports
+ *   <p>metrics:instances          set: ids of processes publishing metric snapshots
+ *   <p>metrics:snapshot:<id>      string: JSON snapshot of one process's registry (PX expiry)
+ */
+export class MonitorKeys {
+  constructor(readonly prefix: string) {}
+
+  lease(): string {
+    return `${this.prefix}monitor:lease`;
+  }
+  alerts(): string {
+    return `${this.prefix}monitor:alerts`;
+  }
+  alertHistory(): string {
+    return `${this.prefix}monitor:alerts:history`;
+  }
+  lag(): string {
+    return `${this.prefix}monitor:lag`;
+  }
+  metricInstances(): string {
+    return `${this.prefix}metrics:instances`;
+  }
+  metricSnapshot(instance: string): string {
+    return `${this.prefix}metrics:snapshot:${instance}`;
+  }
+}

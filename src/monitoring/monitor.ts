@@ -1,0 +1,234 @@
+import type { Redis } from 'ioredis';
+import type { Admin } from 'kafkajs';
+import type { Pipeline } from '../assets/config/types.ts';
+import { sleep } from '../shared/backoff.ts';
+import { errorMessage } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import type { ObjectStore } from '../storage/index.ts';
+import { AlertEngine, type EvaluationResult } from './alerts/engine.ts';
+import type { Signals } from './alerts/signals.ts';
+import type { AlertSink } from './alerts/sinks.ts';
+import { AlertStore } from './alerts/store.ts';
+import type { AssetHealthSource } from './asset-health.ts';
+import { datumsFromTick } from './cloudwatch/datums.ts';
+import type { CloudWatchPublisher } from './cloudwatch/publisher.ts';
+import type { MonitorKeys } from './keys.ts';
+import { LagMonitor } from './lag/lag-monitor.ts';
+import type { GroupLagReport } from './lag/report.ts';
+import { Lease } from './lease.ts';
+import { MetricHistory } from './metrics/history.ts';
+import type { ProcessMetrics } from './metrics/registry.ts';
+import { readSnapshots } from './metrics/snapshot.ts';
+import { StorageStats, type StoragePass } from './storage/storage-stats.ts';
+
+export type MonitorState = 'idle' | 'running' | 'stopping' | 'stopped';
+
+export interface MonitorOptions {
+  pipeline: Pick<Pipeline, 'monitoring' | 'alerts' | 'assets' | 'storage' | 'kafka'>;
+  redis: Redis;
+  keys: MonitorKeys;
+  metrics: ProcessMetrics;
+  logger: Logger;
+  sinks: readonly AlertSink[];
+  /** Each source is optional: a monitor without Kafka still evaluates freshness and checks. */
+  kafkaAdmin?: Admin;
+  objectStore?: Pick<ObjectStore, 'list'>;
+  assetHealth?: AssetHealthSource;
+  cloudwatch?: CloudWatchPublisher;
+  /** Refreshes this process's own metrics snapshot before the deployment's are read. */
+  publishOwnMetrics?: () => Promise<void>;
+  /** Defaults to the pipeline's monitoring interval. */
+  intervalMs?: number;
+  /** How long the evaluating monitor keeps the lease without renewing; default 3 intervals (min 10 s). */
+  leaseTtlMs?: number;
+  now?: () => number;
+}
+
+export interface PassResult {
+  leader: boolean;
+  lag?: GroupLagReport[];
+  storage?: StoragePass;
+  alerts?: EvaluationResult;
+}
+
+/**
+ * `strata monitor`: every interval, the monitor holding the Redis lease reads Kafka lag, storage
+ * and asset health, evaluates the alert rules and hands metrics to CloudWatch. Other monitors
+ * wait as standbys. Each step fails on its own: a Kafka outage must not silence freshness alerts.
+ */
+export class Monitor {
+  private currentState: MonitorState = 'idle';
+  private readonly lease: Lease;
+  private readonly lag?: LagMonitor;
+  private readonly storage?: StorageStats;
+  private readonly history: MetricHistory;
+  private readonly engine: AlertEngine;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+  private readonly stop = new AbortController();
+  private loop: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private leader = false;
+
+  constructor(private readonly options: MonitorOptions) {
+    const { monitoring, alerts } = options.pipeline;
+    this.now = options.now ?? Date.now;
+    this.intervalMs = options.intervalMs ?? monitoring.intervalMs;
+    this.lease = new Lease(options.redis, options.keys.lease(), options.leaseTtlMs ?? Math.max(10_000, 3 * this.intervalMs));
+    if (options.kafkaAdmin) {
+      this.lag = new LagMonitor(options.kafkaAdmin, { ...monitoring.lag, metrics: options.metrics.lag(), now: this.now });
+    }
+    if (options.objectStore && monitoring.storage.enabled) {
+      this.storage = new StorageStats(options.objectStore, {
+        prefix: options.pipeline.storage.prefix,
+        lookbackDays: monitoring.storage.lookbackDays,
+        partitions: Array.from({ length: options.pipeline.kafka.partitions }, (_, partition) => ({ topic: options.pipeline.kafka.topic, partition })),
+        metrics: options.metrics.storage(),
+        now: this.now,
+      });
+    }
+    this.history = new MetricHistory(longestWindow(alerts.rules) + 3 * this.intervalMs);
+    this.engine = new AlertEngine({
+      rules: alerts.rules,
+      store: new AlertStore(options.redis, options.keys, alerts.historyLimit),
+      sinks: options.sinks,
+      logger: options.logger,
+      metrics: options.metrics.monitor(),
+    });
+  }
+
+  get state(): MonitorState {
+    return this.currentState;
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  start(): void {
+    if (this.currentState !== 'idle') return;
+    this.currentState = 'running';
+    this.options.cloudwatch?.start();
+    this.loop = this.run();
+  }
+
+  /** One pass, as the loop runs it; exported for `strata monitor --once` and tests. */
+  async runOnce(): Promise<PassResult> {
+    if (!(await this.holdLease())) return { leader: false };
+    const now = this.now();
+    const lag = await this.step('lag', () => this.collectLag());
+    const storage = await this.step('storage', async () => this.storage?.refresh());
+    const health = await this.step('assets', () => this.readAssetHealth(now));
+    const metrics = await this.step('metrics', () => this.readMetrics(now));
+    const signals: Signals = { now, lag, checks: health?.checks, dataTimes: health?.dataTimes, metrics: metrics ? this.history : undefined };
+    const alerts = await this.step('alerts', () => this.engine.evaluate(signals, this.lease.token));
+    if (alerts && !alerts.committed) this.loseLeadership('lease lost during the pass');
+    return { leader: this.leader, lag, storage, alerts };
+  }
+
+  /** Graceful stop: finish the current pass, give the lease up, flush CloudWatch. Safe twice. */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      if (this.currentState === 'running') this.currentState = 'stopping';
+      this.stop.abort(new Error('monitor stopping'));
+      await this.loop;
+      const steps: Array<[string, () => Promise<void> | undefined]> = [
+        ['release lease', () => (this.leader ? this.lease.release() : undefined)],
+        ['flush CloudWatch', () => this.options.cloudwatch?.close()],
+      ];
+      for (const [name, fn] of steps) {
+        try {
+          await fn();
+        } catch (error) {
+          this.options.logger.warn({ step: name, err: errorMessage(error) }, 'monitor shutdown step failed');
+        }
+      }
+      this.leader = false;
+      this.currentState = 'stopped';
+    })());
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stop.signal.aborted) {
+      const started = this.now();
+      try {
+        await this.runOnce();
+      } catch (error) {
+        this.options.logger.error({ err: errorMessage(error) }, 'monitor pass failed');
+      }
+      try {
+        await sleep(Math.max(0, this.intervalMs - (this.now() - started)), this.stop.signal);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private async holdLease(): Promise<boolean> {
+    let held: boolean;
+    try {
+      held = await this.lease.acquire();
+    } catch (error) {
+      this.options.logger.warn({ err: errorMessage(error) }, 'cannot reach Redis for the monitor lease');
+      held = false;
+    }
+    if (held && !this.leader) this.options.logger.info({ lease: this.lease.key }, 'this monitor now evaluates alert rules');
+    if (!held && this.leader) this.loseLeadership('another monitor holds the lease');
+    this.leader = held;
+    return held;
+  }
+
+  private loseLeadership(reason: string): void {
+    this.options.logger.warn({ reason }, 'this monitor stops evaluating');
+    this.leader = false;
+    this.lag?.reset();
+  }
+
+  private async collectLag(): Promise<GroupLagReport[] | undefined> {
+    if (!this.lag) return undefined;
+    const reports = await this.lag.collect();
+    for (const r of reports) if (r.error) this.options.logger.warn({ group: r.group, topic: r.topic, err: r.error }, 'cannot read consumer lag');
+    const ttl = Math.max(30_000, 5 * this.intervalMs);
+    await this.options.redis.set(this.options.keys.lag(), JSON.stringify(reports), 'PX', ttl);
+    return reports;
+  }
+
+  private async readAssetHealth(now: number) {
+    if (!this.options.assetHealth) return undefined;
+    const assets = [...this.options.pipeline.assets.keys()];
+    const [dataTimes, checks] = await Promise.all([this.options.assetHealth.dataTimes(assets), this.options.assetHealth.latestChecks(assets)]);
+    const gauge = this.options.metrics.orchestrator().freshnessLag;
+    for (const [asset, dataTime] of dataTimes) {
+      if (dataTime === null) gauge.remove({ asset });
+      else gauge.set({ asset }, Math.max(0, (now - dataTime) / 1000));
+    }
+    return { dataTimes, checks };
+  }
+
+  private async readMetrics(now: number): Promise<true> {
+    await this.options.publishOwnMetrics?.();
+    const tick = this.history.record(await readSnapshots(this.options.redis, this.options.keys), now);
+    const cloudwatch = this.options.cloudwatch;
+    if (cloudwatch) cloudwatch.enqueue(datumsFromTick(tick, this.history, this.options.pipeline.monitoring.cloudwatch.dimensions));
+    return true;
+  }
+
+  private async step<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await fn();
+    } catch (error) {
+      this.options.metrics.monitor().evaluationErrors.inc({ step: name });
+      this.options.logger.error({ step: name, err: errorMessage(error) }, 'monitor step failed');
+      return undefined;
+    }
+  }
+}
+
+function longestWindow(rules: Pipeline['alerts']['rules']): number {
+  let longest = 0;
+  for (const rule of rules) {
+    if (rule.kind === 'counter_increase' || rule.kind === 'histogram_above') longest = Math.max(longest, rule.windowMs);
+    if (rule.kind === 'rate_below_baseline') longest = Math.max(longest, rule.baselineMs);
+  }
+  return longest;
+}
