@@ -7,6 +7,8 @@ import { registerMaterializeCommand } from './materialize.ts';
 import { registerRunsCommand } from './runs.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerWorkerCommand } from './worker.ts';
+import { registerMonitorCommand } from './monitor.ts';
+import { registerServeCommand } from './serve.ts';
 
 /** Every subcommand registers here; each lives in its own module beside this one. */
 export function registerCommands(program: Command): void {
@@ -18,4 +20,6 @@ export function registerCommands(program: Command): void {
   registerRunsCommand(program);
   registerStatusCommand(program);
   registerWorkerCommand(program);
+  registerMonitorCommand(program);
+  registerServeCommand(program);
 }

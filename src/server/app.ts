@@ -1,0 +1,67 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { errorMessage } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { MonitorKeys } from '../monitoring/keys.ts';
+import { readMonitoringStatus } from '../monitoring/status.ts';
+import { bearerAuth } from './auth.ts';
+import { metricsRoute } from './metrics-route.ts';
+
+export interface AppOptions {
+  redis: Redis;
+  keyPrefix: string;
+  registry: Registry;
+  /** This process's metrics snapshot id (see MetricsSnapshotPublisher). */
+  instance: string;
+  logger: Logger;
+  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  apiToken?: string;
+}
+
+/**
+ * The HTTP surface: /metrics, /healthz, /api/lag, /api/alerts. Routes other parts add later
+ * (Bull Board, the UI) go on the returned app and inherit its authentication.
+ */
+export function createApp(options: AppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken));
+  const keys = new MonitorKeys(options.keyPrefix);
+
+  app.get('/healthz', async (_req, res) => {
+    try {
+      // Commands wait out a Redis restart; a health check must answer, so it gives up first.
+      await Promise.race([
+        options.redis.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer from Redis within 2s')), 2_000).unref()),
+      ]);
+      res.json({ status: 'ok', redis: 'up' });
+    } catch (error) {
+      res.status(503).json({ status: 'degraded', redis: 'down', error: errorMessage(error) });
+    }
+  });
+
+  app.get('/metrics', metricsRoute({ registry: options.registry, redis: options.redis, keys, instance: options.instance, logger: options.logger }));
+
+  app.get('/api/lag', async (_req, res) => {
+    const status = await readMonitoringStatus(options.redis, options.keyPrefix, { recent: 0 });
+    res.json({ monitorActive: status.monitorActive, groups: status.lag ?? [] });
+  });
+
+  app.get('/api/alerts', async (req, res) => {
+    const recent = Math.min(1000, Math.max(0, Number(req.query.recent ?? 50) || 0));
+    const status = await readMonitoringStatus(options.redis, options.keyPrefix, { recent });
+    res.json({ monitorActive: status.monitorActive, firing: status.firing, pending: status.pending, recent: status.recent });
+  });
+
+  return app;
+}
+
+/** Last in the chain: a JSON error without internals (the log has the details). */
+export function errorHandler(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    logger.error({ err: errorMessage(error), path: req.path }, 'request failed');
+    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
+  };
+}
