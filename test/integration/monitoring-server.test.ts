@@ -1,0 +1,142 @@
+import type { Admin } from 'kafkajs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MonitorKeys } from '../../src/monitoring/keys.ts';
+import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';
+import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
+import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
+import { createApp } from '../../src/server/app.ts';
+import { assertSafeBinding, listen, type RunningServer } from '../../src/server/server.ts';
+import { UsageError } from '../../src/shared/errors.ts';
+import {
+  connectRedis,
+  deleteKeys,
+  kafkaClient,
+  parsePrometheusText,
+  quietLogger,
+  settings,
+  testPipeline,
+  uniqueName,
+} from './monitoring-support.ts';
+
+describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
+  const redis = connectRedis();
+  const kafka = kafkaClient();
+  let prefix: string;
+  let keys: MonitorKeys;
+  const closers: Array<() => Promise<unknown> | void> = [];
+
+  beforeEach(() => {
+    prefix = `${uniqueName('prefix')}:`;
+    keys = new MonitorKeys(prefix);
+  });
+
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await deleteKeys(redis, prefix);
+  });
+
+  async function serve(apiToken?: string): Promise<RunningServer> {
+    const metrics = new ProcessMetrics();
+    const snapshots = new MetricsSnapshotPublisher(redis, keys, metrics.registry, { role: 'server' });
+    const app = createApp({ redis, keyPrefix: prefix, registry: metrics.registry, instance: snapshots.instance, logger: quietLogger(), apiToken });
+    const server = await listen(app, { host: '127.0.0.1', port: 0, apiToken, logger: quietLogger() });
+    closers.push(() => server.close());
+    return server;
+  }
+
+  /** A real topic with 25 unread messages for a group, and a monitor pass that measured it. */
+  async function lagOnARealTopic() {
+    const topic = uniqueName('topic');
+    const group = uniqueName('group');
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    closers.push(async () => {
+      await admin.deleteTopics({ topics: [topic] });
+      await admin.disconnect();
+    });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic, messages: Array.from({ length: 25 }, (_, i) => ({ value: `m${i}` })) });
+    await producer.disconnect();
+
+    const lagAdmin: Admin = createLagAdmin(settings.kafkaBrokers, quietLogger());
+    await lagAdmin.connect();
+    closers.push(() => lagAdmin.disconnect());
+    const monitorMetrics = new ProcessMetrics({ defaultMetrics: false });
+    const monitorSnapshots = new MetricsSnapshotPublisher(redis, keys, monitorMetrics.registry, { role: 'monitor' });
+    closers.push(() => monitorSnapshots.close());
+    const { pipeline, cleanup } = testPipeline(`monitoring:\n  lag:\n    groups: [{ group: ${group}, topic: ${topic} }]\n  storage:\n    enabled: false\n`);
+    closers.push(cleanup);
+    const monitor = new Monitor({
+      pipeline,
+      redis,
+      keys,
+      metrics: monitorMetrics,
+      logger: quietLogger(),
+      sinks: [],
+      kafkaAdmin: lagAdmin,
+      publishOwnMetrics: () => monitorSnapshots.publish(),
+    });
+    closers.push(() => monitor.close());
+    await monitor.runOnce();
+    return { topic, group };
+  }
+
+  it('serves the deployment-wide metrics as valid Prometheus text, with ingest and lag series', async () => {
+    const { topic, group } = await lagOnARealTopic();
+    // Two ingest processes publishing their registries, as `strata ingest` replicas do.
+    for (const [instance, consumed] of [['ingest-a', 30], ['ingest-b', 12]] as const) {
+      const metrics = new ProcessMetrics();
+      metrics.ingest().recordsConsumed.inc({ topic: 'prices' }, consumed);
+      metrics.ingest().uploadDuration.observe({ topic: 'prices' }, 0.3);
+      const publisher = new MetricsSnapshotPublisher(redis, keys, metrics.registry, { role: 'ingest', instance });
+      await publisher.publish();
+      closers.push(() => publisher.close());
+    }
+    const server = await serve();
+
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const { types, samples } = parsePrometheusText(await response.text());
+    const value = (name: string, labels: Record<string, string>) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+    expect(types.get('strata_ingest_records_consumed_total')).toBe('counter');
+    expect(value('strata_ingest_records_consumed_total', { topic: 'prices' })).toBe(42);
+    expect(types.get('strata_ingest_upload_duration_seconds')).toBe('histogram');
+    expect(value('strata_ingest_upload_duration_seconds_count', { topic: 'prices' })).toBe(2);
+    expect(value('strata_ingest_upload_duration_seconds_bucket', { topic: 'prices', le: '0.5' })).toBe(2);
+    expect(types.get('strata_kafka_consumer_lag')).toBe('gauge');
+    expect(value('strata_kafka_consumer_group_lag', { group, topic })).toBe(25);
+    expect(value('strata_kafka_consumer_lag', { group, topic, partition: '0' })).toBe(25);
+    expect(value('strata_kafka_consumer_status', { group, topic, status: 'STOP' })).toBe(1);
+    expect(types.has('process_cpu_user_seconds_total')).toBe(true);
+
+    const local = parsePrometheusText(await (await fetch(`${server.url}/metrics?scope=process`)).text());
+    expect(local.types.has('strata_ingest_records_consumed_total')).toBe(false);
+  });
+
+  it('answers /healthz, /api/lag and /api/alerts as JSON', async () => {
+    const { topic, group } = await lagOnARealTopic();
+    const server = await serve();
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', redis: 'up' });
+    const lag = (await (await fetch(`${server.url}/api/lag`)).json()) as { groups: Array<Record<string, unknown>> };
+    expect(lag.groups).toEqual([expect.objectContaining({ group, topic, totalLag: 25, status: 'STOP' })]);
+    expect(await (await fetch(`${server.url}/api/alerts`)).json()).toEqual({ monitorActive: true, firing: [], pending: [], recent: [] });
+  });
+
+  it('requires the bearer token when one is set, except for /healthz, and refuses to bind off loopback without one', async () => {
+    const server = await serve('s3cret-token');
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/alerts`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect((await fetch(`${server.url}/api/alerts`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+
+    expect(() => assertSafeBinding('0.0.0.0', undefined)).toThrow(UsageError);
+    expect(() => assertSafeBinding('0.0.0.0', 'token')).not.toThrow();
+    expect(() => assertSafeBinding('127.0.0.1', undefined)).not.toThrow();
+  });
+});

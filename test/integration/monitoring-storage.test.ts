@@ -1,0 +1,58 @@
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { objectKey } from '../../src/ingest/layout.ts';
+import { StorageStats } from '../../src/monitoring/storage/storage-stats.ts';
+import { S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { uniqueName } from './monitoring-support.ts';
+
+const ENDPOINT = process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000';
+process.env.AWS_ACCESS_KEY_ID ??= 'test';
+process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+
+describe('storage stats on S3 (moto)', () => {
+  const s3 = new S3Client({ endpoint: ENDPOINT, region: 'us-east-1', forcePathStyle: true });
+  let bucket: string;
+  let store: ObjectStore;
+
+  beforeEach(async () => {
+    bucket = uniqueName('lake');
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    store = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: ENDPOINT });
+  });
+
+  afterEach(async () => {
+    await store.close();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
+    if (objects.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+  });
+
+  it('counts per day with S3 listings that start after the last key counted', async () => {
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    const requests: Array<[string, string | undefined]> = [];
+    const listing: Pick<ObjectStore, 'list'> = {
+      list: (prefix, startAfter) => {
+        requests.push([prefix, startAfter]);
+        return store.list(prefix, startAfter);
+      },
+    };
+    const stats = new StorageStats(listing, { prefix: 'crypto_data', lookbackDays: 1, partitions: [{ topic: 'prices', partition: 0 }], now: () => now });
+    const put = (partition: number, offset: number, body: string) => store.put(objectKey('crypto_data', '2026-11-25', 'prices', partition, String(offset)), body);
+
+    await put(0, 100, '{"a":1}\n');
+    await put(1, 200, '{"b":2}\n{"b":3}\n');
+    expect((await stats.refresh()).days).toEqual([{ day: '2026-11-25', objects: 2, bytes: 24 }]);
+
+    requests.length = 0;
+    await put(0, 150, '{"c":4}\n');
+    const pass = await stats.refresh();
+    expect(pass).toMatchObject({ newObjects: 1, newBytes: 8, days: [{ day: '2026-11-25', objects: 3, bytes: 32 }] });
+    const day = 'crypto_data/year=2026/month=11/day=25/';
+    expect(requests).toEqual([
+      [`${day}prices+0+`, `${day}prices+0+100.jsonl`],
+      [`${day}prices+1+`, `${day}prices+1+200.jsonl`],
+      [day, `${day}prices+1+200.jsonl`],
+    ]);
+  });
+});
