@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbtTimeoutError, runDbt } from '../../src/engines/dbt/index.ts';
+import { DbtTimeoutError, DbtUsageError, runDbt } from '../../src/engines/dbt/index.ts';
 import { createDbtWorkspace, type DbtWorkspace } from './dbt-workspace.ts';
 
 let workspace: DbtWorkspace;
@@ -61,6 +61,16 @@ describe('the dbt runner', () => {
     expect(alive(pid)).toBe(false);
     expect(await processesUsing(workspace.root)).toEqual([]);
     expect(events[0]).toBe('MainReportVersion');
+  });
+
+  it("maps dbt's exit code 2 to a usage error carrying dbt's own text", async () => {
+    const error = await runDbt({ ...options(), args: ['parse'], target: 'nope' }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(DbtUsageError);
+    expect((error as Error).message).toMatch(
+      /^dbt parse could not run: Encountered an error:\nRuntime Error\n {2}The profile 'strata' does not have a target named 'nope'/,
+    );
   });
 
   it('reports a timeout and leaves no dbt process', async () => {
