@@ -10,7 +10,7 @@ import { invocationErrorMessage, parseDbtLogLine, type DbtEvent } from './events
 import type { DbtInvocationResult, DbtRunOptions } from './types.ts';
 import { publishPartialParse, seedPartialParse } from './partial-parse.ts';
 import { dbtSettings } from './settings.ts';
-import { runProcess } from './subprocess.ts';
+import { runProcess, type ProcessOutcome } from './subprocess.ts';
 
 const log = createLogger('dbt');
 
@@ -55,52 +55,26 @@ export async function runDbt(options: DbtRunOptions): Promise<DbtInvocationResul
   return target === 'local' ? withFileLock(duckDbPath, run) : run();
 }
 
+interface InvocationPaths {
+  projectDir: string;
+  runDir: string;
+  targetDir: string;
+  cacheDir: string;
+  lakePath: string;
+  duckDbPath: string;
+}
+
 async function invoke(
   options: DbtRunOptions,
   command: string,
   target: string,
   duckDbPath: string,
 ): Promise<DbtInvocationResult> {
-  const defaults = dbtSettings();
-  const projectDir = path.resolve(options.projectDir ?? defaults.projectDir);
-  const runsDir = path.resolve(options.runsDir ?? defaults.runsDir);
-  const runDir = path.join(
-    runsDir,
-    `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`,
-  );
-  const targetDir = path.join(runDir, 'target');
-  const cacheDir = path.join(runsDir, 'parse-cache', target);
-  const lakePath = path.resolve(options.lakePath ?? defaults.lakePath);
-  if (lakePath.includes("'"))
-    throw new UsageError(`lake path must not contain a quote: ${lakePath}`);
-
-  const args = [
-    '--no-use-colors',
-    '--log-format',
-    'json',
-    ...options.args,
-    ...(options.vars ? ['--vars', JSON.stringify(options.vars)] : []),
-    '--project-dir',
-    projectDir,
-    '--profiles-dir',
-    path.resolve(options.profilesDir ?? projectDir),
-    '--target',
-    target,
-    '--target-path',
-    targetDir,
-    '--log-path',
-    path.join(runDir, 'logs'),
-  ];
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...options.env,
-    STRATA_DUCKDB_PATH: duckDbPath,
-    STRATA_LAKE_PATH: lakePath,
-    DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
-  };
-
-  await mkdir(runDir, { recursive: true });
-  await seedPartialParse(cacheDir, targetDir);
+  const paths = invocationPaths(options, target, duckDbPath);
+  const dbtBin = options.dbtBin ?? dbtSettings().dbtBin;
+  const label = `dbt ${options.args.join(' ')}`;
+  await mkdir(paths.runDir, { recursive: true });
+  await seedPartialParse(paths.cacheDir, paths.targetDir);
   const logs: DbtEvent[] = [];
   const onLine = (line: string, stream: 'stdout' | 'stderr'): void => {
     const event = parseDbtLogLine(line, stream);
@@ -112,13 +86,16 @@ async function invoke(
     }
   };
 
-  log.info({ command, args: options.args, target, runDir }, 'dbt invocation starting');
+  log.info(
+    { command, args: options.args, target, runDir: paths.runDir },
+    'dbt invocation starting',
+  );
   try {
     const outcome = await runProcess({
-      command: options.dbtBin ?? defaults.dbtBin,
-      args,
-      cwd: projectDir,
-      env,
+      command: dbtBin,
+      args: dbtArgs(options, target, paths),
+      cwd: paths.projectDir,
+      env: dbtEnv(options, paths),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
@@ -128,61 +105,106 @@ async function invoke(
       onLine,
       onSpawn: options.onSpawn,
     }).catch((error: unknown) => {
-      throw new UsageError(
-        `cannot start dbt (${options.dbtBin ?? defaults.dbtBin}): ${String(error)}`,
-        { cause: error },
-      );
+      throw new UsageError(`cannot start dbt (${dbtBin}): ${String(error)}`, { cause: error });
     });
+    const exitCode = checkOutcome(outcome, options, command, label, logs);
 
-    const label = `dbt ${options.args.join(' ')}`;
-    if (outcome.stoppedBy === 'timeout') {
-      throw new DbtTimeoutError(
-        `${label} timed out after ${options.timeoutMs ?? 0}ms and was stopped`,
-      );
-    }
-    if (outcome.stoppedBy === 'abort') {
-      throw options.signal?.reason instanceof Error
-        ? options.signal.reason
-        : new Error(`${label} was cancelled`);
-    }
-    if (outcome.exitCode === null) {
-      throw new TransientError(`${label} was killed by ${outcome.exitSignal ?? 'a signal'}`);
-    }
-    if (outcome.exitCode !== 0 && outcome.exitCode !== 1) {
-      throw invocationError(
-        command,
-        invocationErrorMessage(logs) ?? `exit code ${outcome.exitCode}`,
-      );
-    }
-
-    await publishPartialParse(targetDir, cacheDir);
-    const artifacts = await readInvocationArtifacts(targetDir);
+    await publishPartialParse(paths.targetDir, paths.cacheDir);
     const result: DbtInvocationResult = {
       invocationId: logs.find((e) => e.invocationId)?.invocationId,
       command,
       args: options.args,
       target,
-      exitCode: outcome.exitCode,
-      success: outcome.exitCode === 0,
-      ...artifacts,
+      exitCode,
+      success: exitCode === 0,
+      ...(await readInvocationArtifacts(paths.targetDir)),
       elapsedMs: outcome.elapsedMs,
       logs,
-      artifactsDir: options.keepArtifacts ? runDir : undefined,
+      artifactsDir: options.keepArtifacts ? paths.runDir : undefined,
     };
-    log.info(
-      {
-        command,
-        target,
-        exitCode: result.exitCode,
-        elapsedMs: result.elapsedMs,
-        invocationId: result.invocationId,
-      },
-      'dbt invocation finished',
-    );
+    const { invocationId, elapsedMs } = result;
+    log.info({ command, target, exitCode, elapsedMs, invocationId }, 'dbt invocation finished');
     return result;
   } finally {
-    if (!options.keepArtifacts) await rm(runDir, { recursive: true, force: true });
+    if (!options.keepArtifacts) await rm(paths.runDir, { recursive: true, force: true });
   }
+}
+
+function invocationPaths(
+  options: DbtRunOptions,
+  target: string,
+  duckDbPath: string,
+): InvocationPaths {
+  const defaults = dbtSettings();
+  const runsDir = path.resolve(options.runsDir ?? defaults.runsDir);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const runDir = path.join(runsDir, `${stamp}-${randomUUID().slice(0, 8)}`);
+  const lakePath = path.resolve(options.lakePath ?? defaults.lakePath);
+  // The lake path lands inside a SQL string literal (read_json) on DuckDB.
+  if (lakePath.includes("'"))
+    throw new UsageError(`lake path must not contain a quote: ${lakePath}`);
+  return {
+    projectDir: path.resolve(options.projectDir ?? defaults.projectDir),
+    runDir,
+    targetDir: path.join(runDir, 'target'),
+    cacheDir: path.join(runsDir, 'parse-cache', target),
+    lakePath,
+    duckDbPath,
+  };
+}
+
+function dbtArgs(options: DbtRunOptions, target: string, paths: InvocationPaths): string[] {
+  return [
+    '--no-use-colors',
+    '--log-format',
+    'json',
+    ...options.args,
+    ...(options.vars ? ['--vars', JSON.stringify(options.vars)] : []),
+    '--project-dir',
+    paths.projectDir,
+    '--profiles-dir',
+    path.resolve(options.profilesDir ?? paths.projectDir),
+    '--target',
+    target,
+    '--target-path',
+    paths.targetDir,
+    '--log-path',
+    path.join(paths.runDir, 'logs'),
+  ];
+}
+
+function dbtEnv(options: DbtRunOptions, paths: InvocationPaths): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...options.env,
+    STRATA_DUCKDB_PATH: paths.duckDbPath,
+    STRATA_LAKE_PATH: paths.lakePath,
+    DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+  };
+}
+
+/** The exit code when dbt ran the work (0 or 1); otherwise the matching error. */
+function checkOutcome(
+  outcome: ProcessOutcome,
+  options: DbtRunOptions,
+  command: string,
+  label: string,
+  logs: readonly DbtEvent[],
+): 0 | 1 {
+  if (outcome.stoppedBy === 'timeout') {
+    throw new DbtTimeoutError(
+      `${label} timed out after ${options.timeoutMs ?? 0}ms and was stopped`,
+    );
+  }
+  if (outcome.stoppedBy === 'abort') {
+    const reason: unknown = options.signal?.reason;
+    throw reason instanceof Error ? reason : new Error(`${label} was cancelled`);
+  }
+  if (outcome.exitCode === null) {
+    throw new TransientError(`${label} was killed by ${outcome.exitSignal ?? 'a signal'}`);
+  }
+  if (outcome.exitCode === 0 || outcome.exitCode === 1) return outcome.exitCode;
+  throw invocationError(command, invocationErrorMessage(logs) ?? `exit code ${outcome.exitCode}`);
 }
 
 function validateArgs(options: DbtRunOptions): string {
