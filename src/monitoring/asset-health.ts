@@ -22,7 +22,9 @@ export class EventLogHealthSource implements AssetHealthSource {
    * it has now (a check removed from the config stops counting after one materialization).
    */
   async latestChecks(assets: readonly string[]): Promise<CheckOutcome[]> {
-    const histories = await Promise.all(assets.map((asset) => this.log.materializations(asset, LOOK_BACK)));
+    const histories = await Promise.all(
+      assets.map((asset) => this.log.materializations(asset, LOOK_BACK)),
+    );
     return histories.flatMap((materializations, i) => {
       const latest = materializations.find((m) => m.checks.length > 0);
       if (!latest) return [];

@@ -7,11 +7,15 @@ import type { MonitoringStatus } from './status.ts';
 /** Text for `strata status` (below the asset table): lag per group and the alerts that fire. */
 export function formatMonitoringStatus(status: MonitoringStatus, now = Date.now()): string {
   const lines = [
-    status.lag === null ? 'Kafka lag: no recent report (is `strata monitor` running?)' : 'Kafka lag:',
+    status.lag === null
+      ? 'Kafka lag: no recent report (is `strata monitor` running?)'
+      : 'Kafka lag:',
     ...(status.lag ?? []).map((r) => `  ${lagLine(r)}`),
   ];
   if (!status.monitorActive) lines.push('Alerts: no monitor is evaluating rules');
-  lines.push(status.firing.length === 0 ? 'Alerts: none firing' : `Alerts firing (${status.firing.length}):`);
+  lines.push(
+    status.firing.length === 0 ? 'Alerts: none firing' : `Alerts firing (${status.firing.length}):`,
+  );
   for (const alert of status.firing) lines.push(`  ${alertLine(alert, now)}`);
   for (const alert of status.pending) lines.push(`  pending: ${alertLine(alert, now)}`);
   return lines.join('\n');
@@ -23,11 +27,16 @@ export function formatMonitorPass(pass: PassResult): string {
   const lines = ['Kafka lag:', ...(pass.lag ?? []).map((r) => `  ${lagLine(r)}`)];
   if (pass.storage) {
     lines.push('Storage (objects, bytes per day):');
-    for (const d of pass.storage.days) lines.push(`  ${d.day}  ${d.objects} objects  ${d.bytes} bytes`);
+    for (const d of pass.storage.days)
+      lines.push(`  ${d.day}  ${d.objects} objects  ${d.bytes} bytes`);
   }
   const states = pass.alerts?.states ?? [];
-  lines.push(`Alerts: ${states.filter((s) => s.phase === 'firing').length} firing, ${states.filter((s) => s.phase === 'pending').length} pending`);
-  for (const s of states) if (s.phase === 'firing' || s.phase === 'pending') lines.push(`  ${s.phase}: ${alertLine(s, Date.now())}`);
+  lines.push(
+    `Alerts: ${states.filter((s) => s.phase === 'firing').length} firing, ${states.filter((s) => s.phase === 'pending').length} pending`,
+  );
+  for (const s of states)
+    if (s.phase === 'firing' || s.phase === 'pending')
+      lines.push(`  ${s.phase}: ${alertLine(s, Date.now())}`);
   return lines.join('\n');
 }
 

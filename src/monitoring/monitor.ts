@@ -74,15 +74,26 @@ export class Monitor {
     const { monitoring, alerts } = options.pipeline;
     this.now = options.now ?? Date.now;
     this.intervalMs = options.intervalMs ?? monitoring.intervalMs;
-    this.lease = new Lease(options.redis, options.keys.lease(), options.leaseTtlMs ?? Math.max(10_000, 3 * this.intervalMs));
+    this.lease = new Lease(
+      options.redis,
+      options.keys.lease(),
+      options.leaseTtlMs ?? Math.max(10_000, 3 * this.intervalMs),
+    );
     if (options.kafkaAdmin) {
-      this.lag = new LagMonitor(options.kafkaAdmin, { ...monitoring.lag, metrics: options.metrics.lag(), now: this.now });
+      this.lag = new LagMonitor(options.kafkaAdmin, {
+        ...monitoring.lag,
+        metrics: options.metrics.lag(),
+        now: this.now,
+      });
     }
     if (options.objectStore && monitoring.storage.enabled) {
       this.storage = new StorageStats(options.objectStore, {
         prefix: options.pipeline.storage.prefix,
         lookbackDays: monitoring.storage.lookbackDays,
-        partitions: Array.from({ length: options.pipeline.kafka.partitions }, (_, partition) => ({ topic: options.pipeline.kafka.topic, partition })),
+        partitions: Array.from({ length: options.pipeline.kafka.partitions }, (_, partition) => ({
+          topic: options.pipeline.kafka.topic,
+          partition,
+        })),
         metrics: options.metrics.storage(),
         now: this.now,
       });
@@ -120,7 +131,13 @@ export class Monitor {
     const storage = await this.step('storage', async () => this.storage?.refresh());
     const health = await this.step('assets', () => this.readAssetHealth(now));
     const metrics = await this.step('metrics', () => this.readMetrics(now));
-    const signals: Signals = { now, lag, checks: health?.checks, dataTimes: health?.dataTimes, metrics: metrics ? this.history : undefined };
+    const signals: Signals = {
+      now,
+      lag,
+      checks: health?.checks,
+      dataTimes: health?.dataTimes,
+      metrics: metrics ? this.history : undefined,
+    };
     const alerts = await this.step('alerts', () => this.engine.evaluate(signals, this.lease.token));
     if (alerts && !alerts.committed) this.loseLeadership('lease lost during the pass');
     return { leader: this.leader, lag, storage, alerts };
@@ -140,7 +157,10 @@ export class Monitor {
         try {
           await fn();
         } catch (error) {
-          this.options.logger.warn({ step: name, err: errorMessage(error) }, 'monitor shutdown step failed');
+          this.options.logger.warn(
+            { step: name, err: errorMessage(error) },
+            'monitor shutdown step failed',
+          );
         }
       }
       this.leader = false;
@@ -169,10 +189,14 @@ export class Monitor {
     try {
       held = await this.lease.acquire();
     } catch (error) {
-      this.options.logger.warn({ err: errorMessage(error) }, 'cannot reach Redis for the monitor lease');
+      this.options.logger.warn(
+        { err: errorMessage(error) },
+        'cannot reach Redis for the monitor lease',
+      );
       held = false;
     }
-    if (held && !this.leader) this.options.logger.info({ lease: this.lease.key }, 'this monitor now evaluates alert rules');
+    if (held && !this.leader)
+      this.options.logger.info({ lease: this.lease.key }, 'this monitor now evaluates alert rules');
     if (!held && this.leader) this.loseLeadership('another monitor holds the lease');
     this.leader = held;
     return held;
@@ -187,7 +211,12 @@ export class Monitor {
   private async collectLag(): Promise<GroupLagReport[] | undefined> {
     if (!this.lag) return undefined;
     const reports = await this.lag.collect();
-    for (const r of reports) if (r.error) this.options.logger.warn({ group: r.group, topic: r.topic, err: r.error }, 'cannot read consumer lag');
+    for (const r of reports)
+      if (r.error)
+        this.options.logger.warn(
+          { group: r.group, topic: r.topic, err: r.error },
+          'cannot read consumer lag',
+        );
     const ttl = Math.max(30_000, 5 * this.intervalMs);
     await this.options.redis.set(this.options.keys.lag(), JSON.stringify(reports), 'PX', ttl);
     return reports;
@@ -196,7 +225,10 @@ export class Monitor {
   private async readAssetHealth(now: number) {
     if (!this.options.assetHealth) return undefined;
     const assets = [...this.options.pipeline.assets.keys()];
-    const [dataTimes, checks] = await Promise.all([this.options.assetHealth.dataTimes(assets), this.options.assetHealth.latestChecks(assets)]);
+    const [dataTimes, checks] = await Promise.all([
+      this.options.assetHealth.dataTimes(assets),
+      this.options.assetHealth.latestChecks(assets),
+    ]);
     const gauge = this.options.metrics.orchestrator().freshnessLag;
     for (const [asset, dataTime] of dataTimes) {
       if (dataTime === null) gauge.remove({ asset });
@@ -207,9 +239,15 @@ export class Monitor {
 
   private async readMetrics(now: number): Promise<true> {
     await this.options.publishOwnMetrics?.();
-    const tick = this.history.record(await readSnapshots(this.options.redis, this.options.keys), now);
+    const tick = this.history.record(
+      await readSnapshots(this.options.redis, this.options.keys),
+      now,
+    );
     const cloudwatch = this.options.cloudwatch;
-    if (cloudwatch) cloudwatch.enqueue(datumsFromTick(tick, this.history, this.options.pipeline.monitoring.cloudwatch.dimensions));
+    if (cloudwatch)
+      cloudwatch.enqueue(
+        datumsFromTick(tick, this.history, this.options.pipeline.monitoring.cloudwatch.dimensions),
+      );
     return true;
   }
 
@@ -227,7 +265,8 @@ export class Monitor {
 function longestWindow(rules: Pipeline['alerts']['rules']): number {
   let longest = 0;
   for (const rule of rules) {
-    if (rule.kind === 'counter_increase' || rule.kind === 'histogram_above') longest = Math.max(longest, rule.windowMs);
+    if (rule.kind === 'counter_increase' || rule.kind === 'histogram_above')
+      longest = Math.max(longest, rule.windowMs);
     if (rule.kind === 'rate_below_baseline') longest = Math.max(longest, rule.baselineMs);
   }
   return longest;

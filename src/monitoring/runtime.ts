@@ -38,7 +38,10 @@ export interface MonitorRuntimeOptions {
  * alert state, event log, metric snapshots), Kafka (lag), the object store (storage stats),
  * CloudWatch when enabled, and the alert sinks. Used by `strata monitor` and `strata dev`.
  */
-export async function createMonitorRuntime(pipeline: Pipeline, options: MonitorRuntimeOptions): Promise<MonitorRuntime> {
+export async function createMonitorRuntime(
+  pipeline: Pipeline,
+  options: MonitorRuntimeOptions,
+): Promise<MonitorRuntime> {
   const env = options.env ?? process.env;
   const settings = serviceSettings(env);
   const keyPrefix = orchestratorSettings(env).keyPrefix;
@@ -56,13 +59,20 @@ export async function createMonitorRuntime(pipeline: Pipeline, options: MonitorR
       await admin.connect();
     } catch (error) {
       // Lag reads retry on every pass; freshness and check rules must not wait for Kafka.
-      logger.error({ err: errorMessage(error), brokers: settings.kafkaBrokers }, 'cannot reach Kafka yet; lag will be UNKNOWN until it answers');
+      logger.error(
+        { err: errorMessage(error), brokers: settings.kafkaBrokers },
+        'cannot reach Kafka yet; lag will be UNKNOWN until it answers',
+      );
     }
 
     const store: ObjectStore = await openObjectStore(pipeline.storage, settings, logger);
     cleanups.unshift(['storage', () => store.close()]);
 
-    const snapshots = new MetricsSnapshotPublisher(redis, keys, metrics.registry, { role: 'monitor', logger, intervalMs: options.intervalMs ?? pipeline.monitoring.intervalMs });
+    const snapshots = new MetricsSnapshotPublisher(redis, keys, metrics.registry, {
+      role: 'monitor',
+      logger,
+      intervalMs: options.intervalMs ?? pipeline.monitoring.intervalMs,
+    });
     snapshots.start();
     cleanups.unshift(['metrics snapshot', () => snapshots.close()]);
 
@@ -93,10 +103,15 @@ export async function createMonitorRuntime(pipeline: Pipeline, options: MonitorR
 }
 
 /** The log always; the webhook when its environment variable holds a URL. */
-export function alertSinks(pipeline: Pick<Pipeline, 'alerts'>, env: NodeJS.ProcessEnv, logger: Logger): AlertSink[] {
+export function alertSinks(
+  pipeline: Pick<Pipeline, 'alerts'>,
+  env: NodeJS.ProcessEnv,
+  logger: Logger,
+): AlertSink[] {
   const sinks: AlertSink[] = [new LogSink(logger)];
   const url = env[pipeline.alerts.webhook.urlEnv];
-  if (url) sinks.push(new WebhookSink({ url, timeoutMs: pipeline.alerts.webhook.timeoutMs, logger }));
+  if (url)
+    sinks.push(new WebhookSink({ url, timeoutMs: pipeline.alerts.webhook.timeoutMs, logger }));
   return sinks;
 }
 
@@ -128,7 +143,10 @@ async function cloudWatchFor(
 }
 
 /** Runs every cleanup even when one fails, in order. */
-async function runCleanups(cleanups: ReadonlyArray<[string, () => Promise<unknown>]>, logger: Logger): Promise<void> {
+async function runCleanups(
+  cleanups: ReadonlyArray<[string, () => Promise<unknown>]>,
+  logger: Logger,
+): Promise<void> {
   for (const [name, cleanup] of cleanups) {
     try {
       await cleanup();

@@ -18,7 +18,11 @@ export interface MonitoringStatus {
 }
 
 /** For `strata status`, the API and the UI: lag statuses and alerts, read from Redis. */
-export async function readMonitoringStatus(redis: Redis, keyPrefix: string, options: { recent?: number } = {}): Promise<MonitoringStatus> {
+export async function readMonitoringStatus(
+  redis: Redis,
+  keyPrefix: string,
+  options: { recent?: number } = {},
+): Promise<MonitoringStatus> {
   const keys = new MonitorKeys(keyPrefix);
   const store = new AlertStore(redis, keys);
   const [lagJson, states, recent, lease] = await Promise.all([
@@ -27,7 +31,8 @@ export async function readMonitoringStatus(redis: Redis, keyPrefix: string, opti
     store.history(options.recent ?? 20),
     redis.exists(keys.lease()),
   ]);
-  const bySeverity = (a: AlertState, b: AlertState) => (a.severity === b.severity ? a.id.localeCompare(b.id) : a.severity === 'error' ? -1 : 1);
+  const bySeverity = (a: AlertState, b: AlertState) =>
+    a.severity === b.severity ? a.id.localeCompare(b.id) : a.severity === 'error' ? -1 : 1;
   return {
     lag: lagJson === null ? null : (JSON.parse(lagJson) as GroupLagReport[]),
     firing: states.filter((s) => s.phase === 'firing').sort(bySeverity),

@@ -34,7 +34,9 @@ export function createApp(options: AppOptions): Express {
       // Commands wait out a Redis restart; a health check must answer, so it gives up first.
       await Promise.race([
         options.redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no answer from Redis within 2s')), 2_000).unref()),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('no answer from Redis within 2s')), 2_000).unref(),
+        ),
       ]);
       res.json({ status: 'ok', redis: 'up' });
     } catch (error) {
@@ -42,7 +44,16 @@ export function createApp(options: AppOptions): Express {
     }
   });
 
-  app.get('/metrics', metricsRoute({ registry: options.registry, redis: options.redis, keys, instance: options.instance, logger: options.logger }));
+  app.get(
+    '/metrics',
+    metricsRoute({
+      registry: options.registry,
+      redis: options.redis,
+      keys,
+      instance: options.instance,
+      logger: options.logger,
+    }),
+  );
 
   app.get('/api/lag', async (_req, res) => {
     const status = await readMonitoringStatus(options.redis, options.keyPrefix, { recent: 0 });
@@ -52,7 +63,12 @@ export function createApp(options: AppOptions): Express {
   app.get('/api/alerts', async (req, res) => {
     const recent = Math.min(1000, Math.max(0, Number(req.query.recent ?? 50) || 0));
     const status = await readMonitoringStatus(options.redis, options.keyPrefix, { recent });
-    res.json({ monitorActive: status.monitorActive, firing: status.firing, pending: status.pending, recent: status.recent });
+    res.json({
+      monitorActive: status.monitorActive,
+      firing: status.firing,
+      pending: status.pending,
+      recent: status.recent,
+    });
   });
 
   return app;

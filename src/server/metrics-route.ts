@@ -30,9 +30,14 @@ export function metricsRoute(options: MetricsRouteOptions) {
     }
     let others: Awaited<ReturnType<typeof readSnapshots>> = [];
     try {
-      others = (await readSnapshots(options.redis, options.keys)).filter((s) => s.instance !== options.instance);
+      others = (await readSnapshots(options.redis, options.keys)).filter(
+        (s) => s.instance !== options.instance,
+      );
     } catch (error) {
-      options.logger.warn({ err: errorMessage(error) }, 'cannot read metric snapshots; serving this process only');
+      options.logger.warn(
+        { err: errorMessage(error) },
+        'cannot read metric snapshots; serving this process only',
+      );
       res.set('X-Strata-Metrics-Scope', 'process');
     }
     const aggregated = AggregatorRegistry.aggregate([own.metrics, ...others.map((s) => s.metrics)]);

@@ -19,7 +19,9 @@ export interface ListenOptions {
 /** Refuses to expose the API beyond this machine without a token. */
 export function assertSafeBinding(host: string, apiToken: string | undefined): void {
   if (!isLoopback(host) && !apiToken) {
-    throw new UsageError(`refusing to listen on ${host} without a token: set STRATA_API_TOKEN (clients send "Authorization: Bearer <token>"), or bind 127.0.0.1`);
+    throw new UsageError(
+      `refusing to listen on ${host} without a token: set STRATA_API_TOKEN (clients send "Authorization: Bearer <token>"), or bind 127.0.0.1`,
+    );
   }
 }
 

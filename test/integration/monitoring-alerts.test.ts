@@ -1,14 +1,30 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadedPipeline } from '../../src/assets/config/index.ts';
-import { AssetWorker, EventLog, Orchestrator, RedisKeys, orchestratorSettings, type OrchestratorSettings } from '../../src/jobs/index.ts';
+import {
+  AssetWorker,
+  EventLog,
+  Orchestrator,
+  RedisKeys,
+  orchestratorSettings,
+  type OrchestratorSettings,
+} from '../../src/jobs/index.ts';
 import { LogSink, WebhookSink } from '../../src/monitoring/alerts/sinks.ts';
 import { EventLogHealthSource } from '../../src/monitoring/asset-health.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readMonitoringStatus } from '../../src/monitoring/status.ts';
-import { connectRedis, deleteKeys, quietLogger, startWebhookReceiver, testPipeline, uniqueName, waitFor, type WebhookReceiver } from './monitoring-support.ts';
+import {
+  connectRedis,
+  deleteKeys,
+  quietLogger,
+  startWebhookReceiver,
+  testPipeline,
+  uniqueName,
+  waitFor,
+  type WebhookReceiver,
+} from './monitoring-support.ts';
 
 /**
  * Check and staleness alerts from the real event log: assets materialized by a real worker on
@@ -56,7 +72,12 @@ describe('check and staleness alerts from the event log', () => {
   beforeEach(async () => {
     prefix = `${uniqueName('prefix')}:`;
     queuePrefix = uniqueName('queue');
-    settings = orchestratorSettings({ STRATA_KEY_PREFIX: prefix, STRATA_QUEUE_PREFIX: queuePrefix, STRATA_LEASE_TTL_MS: '2000', STRATA_STALLED_INTERVAL_MS: '1000' });
+    settings = orchestratorSettings({
+      STRATA_KEY_PREFIX: prefix,
+      STRATA_QUEUE_PREFIX: queuePrefix,
+      STRATA_LEASE_TTL_MS: '2000',
+      STRATA_STALLED_INTERVAL_MS: '1000',
+    });
     webhook = await startWebhookReceiver();
     const loaded = testPipeline(RULES, ASSETS);
     pipeline = loaded.pipeline;
@@ -88,7 +109,8 @@ describe('check and staleness alerts from the event log', () => {
       intervalMs: 200,
     });
     closers.push(() => monitor.close());
-    const materialize = async (selection: string) => orchestrator.waitForRun((await orchestrator.submit({ selection })).runId);
+    const materialize = async (selection: string) =>
+      orchestrator.waitForRun((await orchestrator.submit({ selection })).runId);
     return { monitor, materialize };
   }
 
@@ -116,10 +138,19 @@ describe('check and staleness alerts from the event log', () => {
     await monitor.runOnce();
     expect(events()).toEqual(['gold_stale:firing', 'check_failed:firing']);
     const failed = webhook.received[1];
-    expect(failed).toMatchObject({ labels: { asset: 'gold', check: 'gold_is_fresh' }, severity: 'error', kind: 'check_failed' });
-    expect(String(failed?.summary)).toMatch(/^check gold_is_fresh on gold \(error\): failed: past its fail window/);
+    expect(failed).toMatchObject({
+      labels: { asset: 'gold', check: 'gold_is_fresh' },
+      severity: 'error',
+      kind: 'check_failed',
+    });
+    expect(String(failed?.summary)).toMatch(
+      /^check gold_is_fresh on gold \(error\): failed: past its fail window/,
+    );
     const status = await readMonitoringStatus(redis, prefix);
-    expect(status.firing.map((a) => a.id)).toEqual(['check_failed{asset=gold,check=gold_is_fresh}', 'gold_stale{asset=gold}']);
+    expect(status.firing.map((a) => a.id)).toEqual([
+      'check_failed{asset=gold,check=gold_is_fresh}',
+      'gold_stale{asset=gold}',
+    ]);
 
     await monitor.runOnce();
     expect(webhook.received).toHaveLength(2);
@@ -131,7 +162,10 @@ describe('check and staleness alerts from the event log', () => {
   });
 
   it('holds a staleness alert for `for` before firing', async () => {
-    pipeline = testPipeline(RULES.replace('maxAge: 1500ms', 'maxAge: 1500ms\n      for: 1s'), ASSETS).pipeline;
+    pipeline = testPipeline(
+      RULES.replace('maxAge: 1500ms', 'maxAge: 1500ms\n      for: 1s'),
+      ASSETS,
+    ).pipeline;
     const { monitor, materialize } = await setUp();
     await materialize('+gold');
     const phases: string[] = [];

@@ -21,7 +21,10 @@ process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 
 describe('CloudWatch export against moto', () => {
-  const client: CloudWatchClient = createCloudWatchClient({ awsEndpointUrl: ENDPOINT, awsRegion: 'us-east-1' });
+  const client: CloudWatchClient = createCloudWatchClient({
+    awsEndpointUrl: ENDPOINT,
+    awsRegion: 'us-east-1',
+  });
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
@@ -34,9 +37,18 @@ describe('CloudWatch export against moto', () => {
     const ingest = new ProcessMetrics({ defaultMetrics: false });
     const monitorMetrics = new ProcessMetrics({ defaultMetrics: false });
     const history = new MetricHistory(3_600_000);
-    const publisher = new CloudWatchPublisher({ client, namespace, maxBuffer: 1000, flushIntervalMs: 60_000, logger: quietLogger(), metrics: monitorMetrics.monitor() });
+    const publisher = new CloudWatchPublisher({
+      client,
+      namespace,
+      maxBuffer: 1000,
+      flushIntervalMs: 60_000,
+      logger: quietLogger(),
+      metrics: monitorMetrics.monitor(),
+    });
     cleanups.push(() => publisher.close());
-    const snapshot = async (at: number) => [await snapshotOf(ingest.registry, 'ingest-1', 'ingest', at)];
+    const snapshot = async (at: number) => [
+      await snapshotOf(ingest.registry, 'ingest-1', 'ingest', at),
+    ];
 
     const t0 = Date.now() - 120_000;
     ingest.ingest().recordsValid.inc({ topic: 'prices' }, 10);
@@ -55,7 +67,12 @@ describe('CloudWatch export against moto', () => {
     const listed = await client.send(new ListMetricsCommand({ Namespace: namespace }));
     const names = new Set((listed.Metrics ?? []).map((m) => m.MetricName));
     expect([...names].sort()).toEqual(
-      expect.arrayContaining(['IngestRecordsValid', 'IngestUploadErrors', 'IngestUploadDurationSeconds', 'KafkaConsumerGroupLag']),
+      expect.arrayContaining([
+        'IngestRecordsValid',
+        'IngestUploadErrors',
+        'IngestUploadDurationSeconds',
+        'KafkaConsumerGroupLag',
+      ]),
     );
     const lagMetric = listed.Metrics?.find((m) => m.MetricName === 'KafkaConsumerGroupLag');
     expect(lagMetric?.Dimensions).toEqual(
@@ -66,19 +83,55 @@ describe('CloudWatch export against moto', () => {
       ]),
     );
 
-    const dims = (extra: Record<string, string>) => Object.entries({ Run: run, ...extra }).map(([Name, Value]) => ({ Name, Value }));
+    const dims = (extra: Record<string, string>) =>
+      Object.entries({ Run: run, ...extra }).map(([Name, Value]) => ({ Name, Value }));
     const data = await client.send(
       new GetMetricDataCommand({
         StartTime: new Date(t0 - 60_000),
         EndTime: new Date(Date.now() + 60_000),
         MetricDataQueries: [
-          { Id: 'valid', MetricStat: { Metric: { Namespace: namespace, MetricName: 'IngestRecordsValid', Dimensions: dims({ topic: 'prices' }) }, Period: 3600, Stat: 'Sum' } },
-          { Id: 'errors', MetricStat: { Metric: { Namespace: namespace, MetricName: 'IngestUploadErrors', Dimensions: dims({ topic: 'prices' }) }, Period: 3600, Stat: 'Sum' } },
-          { Id: 'lag', MetricStat: { Metric: { Namespace: namespace, MetricName: 'KafkaConsumerGroupLag', Dimensions: dims({ group: 'sink', topic: 'prices' }) }, Period: 3600, Stat: 'Maximum' } },
+          {
+            Id: 'valid',
+            MetricStat: {
+              Metric: {
+                Namespace: namespace,
+                MetricName: 'IngestRecordsValid',
+                Dimensions: dims({ topic: 'prices' }),
+              },
+              Period: 3600,
+              Stat: 'Sum',
+            },
+          },
+          {
+            Id: 'errors',
+            MetricStat: {
+              Metric: {
+                Namespace: namespace,
+                MetricName: 'IngestUploadErrors',
+                Dimensions: dims({ topic: 'prices' }),
+              },
+              Period: 3600,
+              Stat: 'Sum',
+            },
+          },
+          {
+            Id: 'lag',
+            MetricStat: {
+              Metric: {
+                Namespace: namespace,
+                MetricName: 'KafkaConsumerGroupLag',
+                Dimensions: dims({ group: 'sink', topic: 'prices' }),
+              },
+              Period: 3600,
+              Stat: 'Maximum',
+            },
+          },
         ],
       }),
     );
-    const values: Record<string, number[] | undefined> = Object.fromEntries((data.MetricDataResults ?? []).map((r) => [r.Id ?? '', r.Values]));
+    const values: Record<string, number[] | undefined> = Object.fromEntries(
+      (data.MetricDataResults ?? []).map((r) => [r.Id ?? '', r.Values]),
+    );
     // The first snapshot is the baseline: only what happened after it is sent.
     expect(values).toEqual({ valid: [42], errors: [3], lag: [1234] });
 
@@ -94,12 +147,20 @@ describe('CloudWatch export against moto', () => {
       }),
     );
     // 0.2 s lands in the 0.25 bucket; 45 s lies above the largest bound (30) and is reported there.
-    expect(durations.Datapoints?.[0]).toMatchObject({ SampleCount: 2, Minimum: 0.25, Maximum: 30, Unit: 'Seconds' });
+    expect(durations.Datapoints?.[0]).toMatchObject({
+      SampleCount: 2,
+      Minimum: 0.25,
+      Maximum: 30,
+      Unit: 'Seconds',
+    });
   });
 
   it('loses no pipeline work when CloudWatch is down: enqueue never throws, the buffer stays bounded, drops are counted', async () => {
     const port = await closedPort();
-    const down = createCloudWatchClient({ awsEndpointUrl: `http://127.0.0.1:${port}`, awsRegion: 'us-east-1' });
+    const down = createCloudWatchClient({
+      awsEndpointUrl: `http://127.0.0.1:${port}`,
+      awsRegion: 'us-east-1',
+    });
     const metrics = new ProcessMetrics({ defaultMetrics: false });
     const publisher = new CloudWatchPublisher({
       client: down,
@@ -128,7 +189,9 @@ describe('CloudWatch export against moto', () => {
     expect(stats.buffered).toBeLessThanOrEqual(500);
     expect(stats.buffered + stats.dropped).toBe(2000);
     const dropped = await metrics.monitor().cloudwatchDropped.get();
-    expect(dropped.values.find((v) => v.labels.reason === 'buffer_full')?.value).toBe(stats.dropped);
+    expect(dropped.values.find((v) => v.labels.reason === 'buffer_full')?.value).toBe(
+      stats.dropped,
+    );
     const errors = await metrics.monitor().cloudwatchErrors.get();
     expect(errors.values.find((v) => v.labels.kind === 'transient')?.value).toBeGreaterThan(0);
 
@@ -143,14 +206,31 @@ describe('CloudWatch export against moto', () => {
     let failing = true;
     const flaky = {
       send: (command: Parameters<CloudWatchClient['send']>[0]) => {
-        if (failing) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
+        if (failing)
+          return Promise.reject(
+            Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+          );
         return client.send(command);
       },
     } as Pick<CloudWatchClient, 'send'>;
-    const publisher = new CloudWatchPublisher({ client: flaky, namespace, maxBuffer: 100, flushIntervalMs: 60_000, attempts: 1, logger: quietLogger() });
+    const publisher = new CloudWatchPublisher({
+      client: flaky,
+      namespace,
+      maxBuffer: 100,
+      flushIntervalMs: 60_000,
+      attempts: 1,
+      logger: quietLogger(),
+    });
     cleanups.push(() => publisher.close());
     const run = uniqueName('run');
-    publisher.enqueue([{ MetricName: 'Kept', Value: 7, Dimensions: [{ Name: 'Run', Value: run }], Timestamp: new Date() }]);
+    publisher.enqueue([
+      {
+        MetricName: 'Kept',
+        Value: 7,
+        Dimensions: [{ Name: 'Run', Value: run }],
+        Timestamp: new Date(),
+      },
+    ]);
     await publisher.flush();
     expect(publisher.stats()).toMatchObject({ buffered: 1, sent: 0 });
     failing = false;
@@ -179,11 +259,17 @@ describe('CloudWatch export against moto', () => {
     );
     cleanups.push(() => Promise.resolve(cleanup()));
     const alarms = alarmsForRules(pipeline.alerts.rules, pipeline.monitoring, prefix);
-    cleanups.push(() => client.send(new DeleteAlarmsCommand({ AlarmNames: alarms.map((a) => a.AlarmName!) })));
+    cleanups.push(() =>
+      client.send(new DeleteAlarmsCommand({ AlarmNames: alarms.map((a) => a.AlarmName!) })),
+    );
     await syncAlarms(client, alarms);
     const described = await client.send(new DescribeAlarmsCommand({ AlarmNamePrefix: prefix }));
     const byName = new Map((described.MetricAlarms ?? []).map((a) => [a.AlarmName, a]));
-    expect([...byName.keys()].sort()).toEqual([`${prefix}-errors`, `${prefix}-gold`, `${prefix}-lag-sink-prices`]);
+    expect([...byName.keys()].sort()).toEqual([
+      `${prefix}-errors`,
+      `${prefix}-gold`,
+      `${prefix}-lag-sink-prices`,
+    ]);
     expect(byName.get(`${prefix}-lag-sink-prices`)).toMatchObject({
       MetricName: 'KafkaConsumerGroupLag',
       Namespace: 'StrataTest',
@@ -193,7 +279,15 @@ describe('CloudWatch export against moto', () => {
       Period: 60,
       EvaluationPeriods: 2,
     });
-    expect(byName.get(`${prefix}-errors`)).toMatchObject({ MetricName: 'IngestUploadErrors', Statistic: 'Sum', Period: 600, Threshold: 5 });
-    expect(byName.get(`${prefix}-gold`)).toMatchObject({ MetricName: 'AssetFreshnessLagSeconds', Threshold: 7200 });
+    expect(byName.get(`${prefix}-errors`)).toMatchObject({
+      MetricName: 'IngestUploadErrors',
+      Statistic: 'Sum',
+      Period: 600,
+      Threshold: 5,
+    });
+    expect(byName.get(`${prefix}-gold`)).toMatchObject({
+      MetricName: 'AssetFreshnessLagSeconds',
+      Threshold: 7200,
+    });
   });
 });

@@ -62,7 +62,11 @@ describe('Kafka lag monitoring against a real broker', () => {
 
   /** Stands in for `strata ingest`: a consumer group that commits what it has read. */
   async function startConsumer(): Promise<Consumer> {
-    const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6_000, heartbeatInterval: 500 });
+    const consumer = kafka.consumer({
+      groupId: group,
+      sessionTimeout: 6_000,
+      heartbeatInterval: 500,
+    });
     await consumer.connect();
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ autoCommitInterval: 100, eachMessage: () => Promise.resolve() });
@@ -78,7 +82,13 @@ describe('Kafka lag monitoring against a real broker', () => {
   async function produce(count: number): Promise<void> {
     for (let start = 0; start < count; start += 500) {
       const n = Math.min(500, count - start);
-      await producer.send({ topic, messages: Array.from({ length: n }, (_, i) => ({ key: String((start + i) % 7), value: `m${start + i}` })) });
+      await producer.send({
+        topic,
+        messages: Array.from({ length: n }, (_, i) => ({
+          key: String((start + i) % 7),
+          value: `m${start + i}`,
+        })),
+      });
     }
   }
 
@@ -106,13 +116,17 @@ describe('Kafka lag monitoring against a real broker', () => {
     '    consumer_lag_high:\n      kind: kafka_lag\n      maxLag: 1000\n      severity: error\n' +
     '    consumer_stalled:\n      kind: kafka_lag\n      statuses: [STALL, STOP]\n      severity: error\n';
 
-  const received = (rule: string) => webhook.received.filter((p) => p.rule === rule).map((p) => p.status);
+  const received = (rule: string) =>
+    webhook.received.filter((p) => p.rule === rule).map((p) => p.status);
 
   it('fires once when ingest stops while producing (lag > 1000, STOP), and resolves once consumption resumes', async () => {
     const monitor = monitorFor(LAG_RULES);
     const consumer = await startConsumer();
     await produce(100);
-    await waitFor('the consumer to catch up', async () => (await monitor.runOnce()).lag?.[0]?.totalLag === 0);
+    await waitFor(
+      'the consumer to catch up',
+      async () => (await monitor.runOnce()).lag?.[0]?.totalLag === 0,
+    );
     expect(webhook.received).toEqual([]);
 
     await stopConsumer(consumer);
@@ -129,7 +143,10 @@ describe('Kafka lag monitoring against a real broker', () => {
     for (let i = 0; i < 4; i++) await monitor.runOnce();
     expect(webhook.received).toHaveLength(2);
     const status = await readMonitoringStatus(redis, prefix);
-    expect(status.firing.map((a) => a.rule).sort()).toEqual(['consumer_lag_high', 'consumer_stalled']);
+    expect(status.firing.map((a) => a.rule).sort()).toEqual([
+      'consumer_lag_high',
+      'consumer_stalled',
+    ]);
     expect(status.lag?.[0]).toMatchObject({ group, topic, status: 'STOP', totalLag: 1500 });
 
     await startConsumer();
@@ -140,9 +157,18 @@ describe('Kafka lag monitoring against a real broker', () => {
     expect(received('consumer_lag_high')).toEqual(['firing', 'resolved']);
     expect(received('consumer_stalled')).toEqual(['firing', 'resolved']);
 
-    const firing = webhook.received.find((p) => p.rule === 'consumer_lag_high' && p.status === 'firing');
-    expect(firing).toMatchObject({ severity: 'error', labels: { group, topic }, value: 1500, kind: 'kafka_lag' });
-    expect(String(firing?.text)).toMatch(/^:rotating_light: \[FIRING\] consumer_lag_high \(error\) .*lag 1500 \(limit 1000\), status STOP/);
+    const firing = webhook.received.find(
+      (p) => p.rule === 'consumer_lag_high' && p.status === 'firing',
+    );
+    expect(firing).toMatchObject({
+      severity: 'error',
+      labels: { group, topic },
+      value: 1500,
+      kind: 'kafka_lag',
+    });
+    expect(String(firing?.text)).toMatch(
+      /^:rotating_light: \[FIRING\] consumer_lag_high \(error\) .*lag 1500 \(limit 1000\), status STOP/,
+    );
     const after = await readMonitoringStatus(redis, prefix);
     expect(after.firing).toEqual([]);
     expect(after.recent.map((e) => `${e.alert.rule}:${e.type}`).sort()).toEqual([
@@ -157,7 +183,10 @@ describe('Kafka lag monitoring against a real broker', () => {
     const monitor = monitorFor(LAG_RULES);
     const consumer = await startConsumer();
     await produce(20);
-    await waitFor('the consumer to catch up', async () => (await monitor.runOnce()).lag?.[0]?.totalLag === 0);
+    await waitFor(
+      'the consumer to catch up',
+      async () => (await monitor.runOnce()).lag?.[0]?.totalLag === 0,
+    );
 
     consumer.pause([{ topic }]);
     await produce(50);
@@ -176,11 +205,24 @@ describe('Kafka lag monitoring against a real broker', () => {
   });
 
   it('reports UNKNOWN for a topic that does not exist, without failing the pass', async () => {
-    const { pipeline, cleanup } = testPipeline(`monitoring:\n  lag:\n    groups:\n      - { group: ${group}, topic: ${topic}-missing }\n  storage:\n    enabled: false\n`);
+    const { pipeline, cleanup } = testPipeline(
+      `monitoring:\n  lag:\n    groups:\n      - { group: ${group}, topic: ${topic}-missing }\n  storage:\n    enabled: false\n`,
+    );
     cleanups.push(cleanup);
-    const monitor = new Monitor({ pipeline, redis, keys: new MonitorKeys(prefix), metrics: new ProcessMetrics({ defaultMetrics: false }), logger: quietLogger(), sinks: [], kafkaAdmin: admin });
+    const monitor = new Monitor({
+      pipeline,
+      redis,
+      keys: new MonitorKeys(prefix),
+      metrics: new ProcessMetrics({ defaultMetrics: false }),
+      logger: quietLogger(),
+      sinks: [],
+      kafkaAdmin: admin,
+    });
     cleanups.push(() => monitor.close());
     const pass = await monitor.runOnce();
-    expect(pass.lag?.[0]).toMatchObject({ status: 'UNKNOWN', error: `topic ${topic}-missing does not exist` });
+    expect(pass.lag?.[0]).toMatchObject({
+      status: 'UNKNOWN',
+      error: `topic ${topic}-missing does not exist`,
+    });
   });
 });

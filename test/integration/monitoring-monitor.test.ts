@@ -11,7 +11,16 @@ import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { PROJECT_ROOT } from '../../src/shared/settings.ts';
-import { connectRedis, deleteKeys, quietLogger, startWebhookReceiver, testPipeline, uniqueName, waitFor, type WebhookReceiver } from './monitoring-support.ts';
+import {
+  connectRedis,
+  deleteKeys,
+  quietLogger,
+  startWebhookReceiver,
+  testPipeline,
+  uniqueName,
+  waitFor,
+  type WebhookReceiver,
+} from './monitoring-support.ts';
 
 const UPLOAD_ERRORS = `monitoring:
   storage:
@@ -68,7 +77,10 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
     const ingest = new ProcessMetrics({ defaultMetrics: false });
     const errors = ingest.ingest().uploadErrors;
     errors.inc({ topic: 'prices' }, 0);
-    const publisher = new MetricsSnapshotPublisher(redis, keys, ingest.registry, { role: 'ingest', intervalMs: 100 });
+    const publisher = new MetricsSnapshotPublisher(redis, keys, ingest.registry, {
+      role: 'ingest',
+      intervalMs: 100,
+    });
     publisher.start();
     closers.push(() => publisher.close());
 
@@ -82,8 +94,13 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
     errors.inc({ topic: 'prices' }, 8);
     await waitFor('the upload_errors alert', () => webhook.received.length > 0);
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(webhook.received.map((p) => `${String(p.rule)}:${String(p.status)}`)).toEqual(['upload_errors:firing']);
-    expect(webhook.received[0]).toMatchObject({ value: 8, summary: 'strata_ingest_upload_errors_total grew by 8 within 10m (limit 5)' });
+    expect(webhook.received.map((p) => `${String(p.rule)}:${String(p.status)}`)).toEqual([
+      'upload_errors:firing',
+    ]);
+    expect(webhook.received[0]).toMatchObject({
+      value: 8,
+      summary: 'strata_ingest_upload_errors_total grew by 8 within 10m (limit 5)',
+    });
     expect(second.isLeader).toBe(false);
 
     // The leader stops gracefully and gives the lease up; the standby leads from its next pass.
@@ -98,13 +115,25 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
   });
 
   it('records nothing and notifies nothing without the lease (fencing), and a pass without it evaluates nothing', async () => {
-    const { pipeline, cleanup } = testPipeline(UPLOAD_ERRORS.replace('threshold: 5', 'threshold: 0'));
+    const { pipeline, cleanup } = testPipeline(
+      UPLOAD_ERRORS.replace('threshold: 5', 'threshold: 0'),
+    );
     closers.push(cleanup);
     const logger = quietLogger();
     const store = new AlertStore(redis, keys);
-    const engine = new AlertEngine({ rules: pipeline.alerts.rules, store, sinks: [new WebhookSink({ url: webhook.url, timeoutMs: 2_000 })], logger });
+    const engine = new AlertEngine({
+      rules: pipeline.alerts.rules,
+      store,
+      sinks: [new WebhookSink({ url: webhook.url, timeoutMs: 2_000 })],
+      logger,
+    });
     const metrics = new MetricHistory(600_000);
-    const family = (value: number) => ({ name: 'strata_ingest_upload_errors_total', help: 'h', type: 'counter' as const, values: [{ value, labels: {} }] });
+    const family = (value: number) => ({
+      name: 'strata_ingest_upload_errors_total',
+      help: 'h',
+      type: 'counter' as const,
+      values: [{ value, labels: {} }],
+    });
     metrics.record([{ instance: 'i', role: 'ingest', at: 0, metrics: [family(0)] }], 1);
     metrics.record([{ instance: 'i', role: 'ingest', at: 0, metrics: [family(3)] }], 2);
 
@@ -128,11 +157,22 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
   it('`strata monitor` runs until SIGTERM, then stops cleanly and gives its lease up', async () => {
     const { file, cleanup } = testPipeline(UPLOAD_ERRORS);
     closers.push(cleanup);
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'strata.js'), '--config', file, 'monitor', '--interval', '200ms'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, STRATA_KEY_PREFIX: prefix, STRATA_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(PROJECT_ROOT, 'bin', 'strata.js'),
+        '--config',
+        file,
+        'monitor',
+        '--interval',
+        '200ms',
+      ],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, STRATA_KEY_PREFIX: prefix, STRATA_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -140,8 +180,15 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
       if (child.exitCode === null) child.kill('SIGKILL');
     });
 
-    await waitFor('the monitor to take the lease', async () => (await redis.exists(keys.lease())) === 1, 30_000);
-    await waitFor('its metrics snapshot', async () => (await redis.scard(keys.metricInstances())) === 1);
+    await waitFor(
+      'the monitor to take the lease',
+      async () => (await redis.exists(keys.lease())) === 1,
+      30_000,
+    );
+    await waitFor(
+      'its metrics snapshot',
+      async () => (await redis.scard(keys.metricInstances())) === 1,
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toContain('this monitor now evaluates alert rules');

@@ -38,9 +38,23 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
 
   async function serve(apiToken?: string): Promise<RunningServer> {
     const metrics = new ProcessMetrics();
-    const snapshots = new MetricsSnapshotPublisher(redis, keys, metrics.registry, { role: 'server' });
-    const app = createApp({ redis, keyPrefix: prefix, registry: metrics.registry, instance: snapshots.instance, logger: quietLogger(), apiToken });
-    const server = await listen(app, { host: '127.0.0.1', port: 0, apiToken, logger: quietLogger() });
+    const snapshots = new MetricsSnapshotPublisher(redis, keys, metrics.registry, {
+      role: 'server',
+    });
+    const app = createApp({
+      redis,
+      keyPrefix: prefix,
+      registry: metrics.registry,
+      instance: snapshots.instance,
+      logger: quietLogger(),
+      apiToken,
+    });
+    const server = await listen(app, {
+      host: '127.0.0.1',
+      port: 0,
+      apiToken,
+      logger: quietLogger(),
+    });
     closers.push(() => server.close());
     return server;
   }
@@ -58,16 +72,23 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
     });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic, messages: Array.from({ length: 25 }, (_, i) => ({ value: `m${i}` })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 25 }, (_, i) => ({ value: `m${i}` })),
+    });
     await producer.disconnect();
 
     const lagAdmin: Admin = createLagAdmin(settings.kafkaBrokers, quietLogger());
     await lagAdmin.connect();
     closers.push(() => lagAdmin.disconnect());
     const monitorMetrics = new ProcessMetrics({ defaultMetrics: false });
-    const monitorSnapshots = new MetricsSnapshotPublisher(redis, keys, monitorMetrics.registry, { role: 'monitor' });
+    const monitorSnapshots = new MetricsSnapshotPublisher(redis, keys, monitorMetrics.registry, {
+      role: 'monitor',
+    });
     closers.push(() => monitorSnapshots.close());
-    const { pipeline, cleanup } = testPipeline(`monitoring:\n  lag:\n    groups: [{ group: ${group}, topic: ${topic} }]\n  storage:\n    enabled: false\n`);
+    const { pipeline, cleanup } = testPipeline(
+      `monitoring:\n  lag:\n    groups: [{ group: ${group}, topic: ${topic} }]\n  storage:\n    enabled: false\n`,
+    );
     closers.push(cleanup);
     const monitor = new Monitor({
       pipeline,
@@ -87,11 +108,17 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
   it('serves the deployment-wide metrics as valid Prometheus text, with ingest and lag series', async () => {
     const { topic, group } = await lagOnARealTopic();
     // Two ingest processes publishing their registries, as `strata ingest` replicas do.
-    for (const [instance, consumed] of [['ingest-a', 30], ['ingest-b', 12]] as const) {
+    for (const [instance, consumed] of [
+      ['ingest-a', 30],
+      ['ingest-b', 12],
+    ] as const) {
       const metrics = new ProcessMetrics();
       metrics.ingest().recordsConsumed.inc({ topic: 'prices' }, consumed);
       metrics.ingest().uploadDuration.observe({ topic: 'prices' }, 0.3);
-      const publisher = new MetricsSnapshotPublisher(redis, keys, metrics.registry, { role: 'ingest', instance });
+      const publisher = new MetricsSnapshotPublisher(redis, keys, metrics.registry, {
+        role: 'ingest',
+        instance,
+      });
       await publisher.publish();
       closers.push(() => publisher.close());
     }
@@ -102,37 +129,64 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const { types, samples } = parsePrometheusText(await response.text());
     const value = (name: string, labels: Record<string, string>) =>
-      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+      samples.find(
+        (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+      )?.value;
 
     expect(types.get('strata_ingest_records_consumed_total')).toBe('counter');
     expect(value('strata_ingest_records_consumed_total', { topic: 'prices' })).toBe(42);
     expect(types.get('strata_ingest_upload_duration_seconds')).toBe('histogram');
     expect(value('strata_ingest_upload_duration_seconds_count', { topic: 'prices' })).toBe(2);
-    expect(value('strata_ingest_upload_duration_seconds_bucket', { topic: 'prices', le: '0.5' })).toBe(2);
+    expect(
+      value('strata_ingest_upload_duration_seconds_bucket', { topic: 'prices', le: '0.5' }),
+    ).toBe(2);
     expect(types.get('strata_kafka_consumer_lag')).toBe('gauge');
     expect(value('strata_kafka_consumer_group_lag', { group, topic })).toBe(25);
     expect(value('strata_kafka_consumer_lag', { group, topic, partition: '0' })).toBe(25);
     expect(value('strata_kafka_consumer_status', { group, topic, status: 'STOP' })).toBe(1);
     expect(types.has('process_cpu_user_seconds_total')).toBe(true);
 
-    const local = parsePrometheusText(await (await fetch(`${server.url}/metrics?scope=process`)).text());
+    const local = parsePrometheusText(
+      await (await fetch(`${server.url}/metrics?scope=process`)).text(),
+    );
     expect(local.types.has('strata_ingest_records_consumed_total')).toBe(false);
   });
 
   it('answers /healthz, /api/lag and /api/alerts as JSON', async () => {
     const { topic, group } = await lagOnARealTopic();
     const server = await serve();
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({ status: 'ok', redis: 'up' });
-    const lag = (await (await fetch(`${server.url}/api/lag`)).json()) as { groups: Array<Record<string, unknown>> };
-    expect(lag.groups).toEqual([expect.objectContaining({ group, topic, totalLag: 25, status: 'STOP' })]);
-    expect(await (await fetch(`${server.url}/api/alerts`)).json()).toEqual({ monitorActive: true, firing: [], pending: [], recent: [] });
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toEqual({
+      status: 'ok',
+      redis: 'up',
+    });
+    const lag = (await (await fetch(`${server.url}/api/lag`)).json()) as {
+      groups: Array<Record<string, unknown>>;
+    };
+    expect(lag.groups).toEqual([
+      expect.objectContaining({ group, topic, totalLag: 25, status: 'STOP' }),
+    ]);
+    expect(await (await fetch(`${server.url}/api/alerts`)).json()).toEqual({
+      monitorActive: true,
+      firing: [],
+      pending: [],
+      recent: [],
+    });
   });
 
   it('requires the bearer token when one is set, except for /healthz, and refuses to bind off loopback without one', async () => {
     const server = await serve('s3cret-token');
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
-    expect((await fetch(`${server.url}/api/alerts`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect((await fetch(`${server.url}/api/alerts`, { headers: { authorization: 'Bearer s3cret-token' } })).status).toBe(200);
+    expect(
+      (await fetch(`${server.url}/api/alerts`, { headers: { authorization: 'Bearer wrong' } }))
+        .status,
+    ).toBe(401);
+    expect(
+      (
+        await fetch(`${server.url}/api/alerts`, {
+          headers: { authorization: 'Bearer s3cret-token' },
+        })
+      ).status,
+    ).toBe(200);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
     expect(() => assertSafeBinding('0.0.0.0', undefined)).toThrow(UsageError);

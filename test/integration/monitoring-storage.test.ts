@@ -1,4 +1,10 @@
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { objectKey } from '../../src/ingest/layout.ts';
 import { StorageStats } from '../../src/monitoring/storage/storage-stats.ts';
@@ -24,7 +30,8 @@ describe('storage stats on S3 (moto)', () => {
     await store.close();
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     const objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (objects.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+    if (objects.length > 0)
+      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
     await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
   });
 
@@ -37,8 +44,14 @@ describe('storage stats on S3 (moto)', () => {
         return store.list(prefix, startAfter);
       },
     };
-    const stats = new StorageStats(listing, { prefix: 'crypto_data', lookbackDays: 1, partitions: [{ topic: 'prices', partition: 0 }], now: () => now });
-    const put = (partition: number, offset: number, body: string) => store.put(objectKey('crypto_data', '2026-11-25', 'prices', partition, String(offset)), body);
+    const stats = new StorageStats(listing, {
+      prefix: 'crypto_data',
+      lookbackDays: 1,
+      partitions: [{ topic: 'prices', partition: 0 }],
+      now: () => now,
+    });
+    const put = (partition: number, offset: number, body: string) =>
+      store.put(objectKey('crypto_data', '2026-11-25', 'prices', partition, String(offset)), body);
 
     await put(0, 100, '{"a":1}\n');
     await put(1, 200, '{"b":2}\n{"b":3}\n');
@@ -47,7 +60,11 @@ describe('storage stats on S3 (moto)', () => {
     requests.length = 0;
     await put(0, 150, '{"c":4}\n');
     const pass = await stats.refresh();
-    expect(pass).toMatchObject({ newObjects: 1, newBytes: 8, days: [{ day: '2026-11-25', objects: 3, bytes: 32 }] });
+    expect(pass).toMatchObject({
+      newObjects: 1,
+      newBytes: 8,
+      days: [{ day: '2026-11-25', objects: 3, bytes: 32 }],
+    });
     const day = 'crypto_data/year=2026/month=11/day=25/';
     expect(requests).toEqual([
       [`${day}prices+0+`, `${day}prices+0+100.jsonl`],

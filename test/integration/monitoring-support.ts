@@ -40,16 +40,27 @@ export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
 }
 
 export function kafkaClient(): Kafka {
-  return new Kafka({ clientId: uniqueName('client'), brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId: uniqueName('client'),
+    brokers: settings.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 /** A pipeline with one noop asset plus the sections a test adds; written to a temp dir. */
-export function testPipeline(extra: string, assets = 'assets:\n  a:\n    kind: noop\n'): { pipeline: LoadedPipeline; file: string; cleanup: () => void } {
+export function testPipeline(
+  extra: string,
+  assets = 'assets:\n  a:\n    kind: noop\n',
+): { pipeline: LoadedPipeline; file: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-mon-'));
   const file = path.join(dir, 'pipeline.yaml');
   const text = `version: 1\n${assets}${extra}`;
   writeFileSync(file, text);
-  return { pipeline: parsePipeline(text, file, {}), file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    pipeline: parsePipeline(text, file, {}),
+    file,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }
 
 export interface WebhookReceiver {
@@ -79,7 +90,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
 }
 
 /** Polls `probe` until it returns a value other than undefined/false, or fails after the timeout. */
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -113,7 +129,10 @@ const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"(,|$)/y;
  * escaped label values, float values. Throws on the first malformed line, a sample of a family
  * whose TYPE came later, or a duplicate series.
  */
-export function parsePrometheusText(text: string): { types: Map<string, string>; samples: PromSample[] } {
+export function parsePrometheusText(text: string): {
+  types: Map<string, string>;
+  samples: PromSample[];
+} {
   const types = new Map<string, string>();
   const samples: PromSample[] = [];
   const seen = new Set<string>();
@@ -121,12 +140,18 @@ export function parsePrometheusText(text: string): { types: Map<string, string>;
     const where = `line ${index + 1}: ${line}`;
     if (line === '') return;
     if (line.startsWith('# HELP ')) {
-      if (!METRIC_NAME.test(line.slice(7).split(' ')[0] ?? '')) throw new Error(`bad HELP, ${where}`);
+      if (!METRIC_NAME.test(line.slice(7).split(' ')[0] ?? ''))
+        throw new Error(`bad HELP, ${where}`);
       return;
     }
     if (line.startsWith('# TYPE ')) {
       const [name, type] = line.slice(7).split(' ');
-      if (!name || !METRIC_NAME.test(name) || !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type ?? '')) throw new Error(`bad TYPE, ${where}`);
+      if (
+        !name ||
+        !METRIC_NAME.test(name) ||
+        !['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(type ?? '')
+      )
+        throw new Error(`bad TYPE, ${where}`);
       if (types.has(name)) throw new Error(`TYPE repeated, ${where}`);
       types.set(name, type!);
       return;
@@ -134,7 +159,12 @@ export function parsePrometheusText(text: string): { types: Map<string, string>;
     if (line.startsWith('#')) return;
     const m = SAMPLE.exec(line);
     if (!m) throw new Error(`bad sample, ${where}`);
-    const [, name, rawLabels, rawValue] = m as unknown as [string, string, string | undefined, string];
+    const [, name, rawLabels, rawValue] = m as unknown as [
+      string,
+      string,
+      string | undefined,
+      string,
+    ];
     const labels: Record<string, string> = {};
     if (rawLabels) {
       LABEL.lastIndex = 0;
@@ -146,7 +176,11 @@ export function parsePrometheusText(text: string): { types: Map<string, string>;
     }
     const value = parseFloatLikeGo(rawValue);
     if (value === undefined) throw new Error(`bad value, ${where}`);
-    const family = [...types.keys()].find((f) => name === f || (['_bucket', '_sum', '_count'].some((s) => name === f + s) && types.get(f) !== 'gauge'));
+    const family = [...types.keys()].find(
+      (f) =>
+        name === f ||
+        (['_bucket', '_sum', '_count'].some((s) => name === f + s) && types.get(f) !== 'gauge'),
+    );
     if (family === undefined) throw new Error(`sample before its TYPE, ${where}`);
     const key = `${name}${JSON.stringify(Object.entries(labels).sort())}`;
     if (seen.has(key)) throw new Error(`duplicate series, ${where}`);

@@ -16,14 +16,18 @@ interface MonitorCommandOptions {
 export function registerMonitorCommand(program: Command): void {
   program
     .command('monitor')
-    .description('watch Kafka lag, storage and asset health, evaluate alert rules (one active monitor at a time); runs until SIGTERM')
+    .description(
+      'watch Kafka lag, storage and asset health, evaluate alert rules (one active monitor at a time); runs until SIGTERM',
+    )
     .option('--once', 'run a single pass, print it and exit')
     .option('--json', 'with --once: print the pass as JSON')
     .option('--interval <duration>', 'override monitoring.interval, e.g. 5s')
     .action(async (options: MonitorCommandOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
-      const intervalMs = options.interval === undefined ? undefined : parseDuration(options.interval);
-      if (options.interval !== undefined && intervalMs === undefined) throw new UsageError(`--interval: "${options.interval}" is not a duration (e.g. 15s)`);
+      const intervalMs =
+        options.interval === undefined ? undefined : parseDuration(options.interval);
+      if (options.interval !== undefined && intervalMs === undefined)
+        throw new UsageError(`--interval: "${options.interval}" is not a duration (e.g. 15s)`);
       const logger = createLogger('monitor');
       const runtime = await createMonitorRuntime(pipeline, { logger, intervalMs });
       try {

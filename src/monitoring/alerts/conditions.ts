@@ -32,7 +32,8 @@ function kafkaLag(rule: RuleOf<'kafka_lag'>, { lag }: Signals): Observation[] | 
     .filter((report) => report.error === undefined)
     .map((report) => {
       const overLag = rule.maxLag !== undefined && report.totalLag > rule.maxLag;
-      const badStatus = rule.statuses !== undefined && (rule.statuses as readonly string[]).includes(report.status);
+      const badStatus =
+        rule.statuses !== undefined && (rule.statuses as readonly string[]).includes(report.status);
       const worst = report.partitions.find((p) => p.status === report.status && p.status !== 'OK');
       return {
         labels: { group: report.group, topic: report.topic },
@@ -63,11 +64,21 @@ function checkFailed(rule: RuleOf<'check_failed'>, { checks }: Signals): Observa
     });
 }
 
-function staleness(rule: RuleOf<'staleness'>, { dataTimes, now }: Signals): Observation[] | undefined {
+function staleness(
+  rule: RuleOf<'staleness'>,
+  { dataTimes, now }: Signals,
+): Observation[] | undefined {
   if (dataTimes === undefined || rule.maxAgeMs === undefined) return undefined;
   const dataTime = dataTimes.get(rule.asset) ?? null;
   if (dataTime === null) {
-    return [{ labels: { asset: rule.asset }, active: false, value: null, summary: `${rule.asset} has no data time yet` }];
+    return [
+      {
+        labels: { asset: rule.asset },
+        active: false,
+        value: null,
+        summary: `${rule.asset} has no data time yet`,
+      },
+    ];
   }
   const age = now - dataTime;
   return [
@@ -80,7 +91,10 @@ function staleness(rule: RuleOf<'staleness'>, { dataTimes, now }: Signals): Obse
   ];
 }
 
-function counterIncrease(rule: RuleOf<'counter_increase'>, { metrics, now }: Signals): Observation[] | undefined {
+function counterIncrease(
+  rule: RuleOf<'counter_increase'>,
+  { metrics, now }: Signals,
+): Observation[] | undefined {
   if (metrics === undefined) return undefined;
   const value = metrics.increase(rule.metric, rule.labels, rule.windowMs, now);
   const active = value > rule.threshold;
@@ -96,10 +110,15 @@ function counterIncrease(rule: RuleOf<'counter_increase'>, { metrics, now }: Sig
   ];
 }
 
-function rateBelowBaseline(rule: RuleOf<'rate_below_baseline'>, { metrics, now }: Signals): Observation[] | undefined {
+function rateBelowBaseline(
+  rule: RuleOf<'rate_below_baseline'>,
+  { metrics, now }: Signals,
+): Observation[] | undefined {
   if (metrics === undefined || !metrics.covers(rule.baselineMs, now)) return undefined;
-  const recent = metrics.increase(rule.metric, rule.labels, rule.windowMs, now) / (rule.windowMs / 1000);
-  const baseline = metrics.increase(rule.metric, rule.labels, rule.baselineMs, now) / (rule.baselineMs / 1000);
+  const recent =
+    metrics.increase(rule.metric, rule.labels, rule.windowMs, now) / (rule.windowMs / 1000);
+  const baseline =
+    metrics.increase(rule.metric, rule.labels, rule.baselineMs, now) / (rule.baselineMs / 1000);
   const active = baseline >= rule.minBaselineRate && recent < rule.ratio * baseline;
   return [
     {
@@ -111,9 +130,18 @@ function rateBelowBaseline(rule: RuleOf<'rate_below_baseline'>, { metrics, now }
   ];
 }
 
-function histogramAbove(rule: RuleOf<'histogram_above'>, { metrics, now }: Signals): Observation[] | undefined {
+function histogramAbove(
+  rule: RuleOf<'histogram_above'>,
+  { metrics, now }: Signals,
+): Observation[] | undefined {
   if (metrics === undefined) return undefined;
-  const count = metrics.histogramAbove(rule.metric, rule.labels, rule.threshold, rule.windowMs, now);
+  const count = metrics.histogramAbove(
+    rule.metric,
+    rule.labels,
+    rule.threshold,
+    rule.windowMs,
+    now,
+  );
   const active = count > 0;
   if (!active && !metrics.covers(rule.windowMs, now)) return undefined;
   return [

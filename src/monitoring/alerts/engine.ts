@@ -47,10 +47,18 @@ export class AlertEngine {
         for (const s of own) next.set(s.id, s);
         continue;
       }
-      const byId = new Map<string, Observation>(observations.map((o) => [alertId(rule.name, o.labels), o]));
+      const byId = new Map<string, Observation>(
+        observations.map((o) => [alertId(rule.name, o.labels), o]),
+      );
       // An instance that is no longer observed at all (a group no longer watched) has cleared.
       for (const s of own) {
-        if (!byId.has(s.id)) byId.set(s.id, { labels: s.labels, active: false, value: s.value, summary: `${s.summary} (no longer observed)` });
+        if (!byId.has(s.id))
+          byId.set(s.id, {
+            labels: s.labels,
+            active: false,
+            value: s.value,
+            summary: `${s.summary} (no longer observed)`,
+          });
       }
       for (const [id, observation] of byId) {
         const { state, event } = transition(rule, id, previous.get(id), observation, signals.now);
@@ -59,7 +67,11 @@ export class AlertEngine {
       }
     }
 
-    const keep = [...next.values()].filter((s) => s.phase !== 'ok' && !(s.phase === 'resolved' && signals.now - (s.resolvedAt ?? 0) > KEEP_RESOLVED_MS));
+    const keep = [...next.values()].filter(
+      (s) =>
+        s.phase !== 'ok' &&
+        !(s.phase === 'resolved' && signals.now - (s.resolvedAt ?? 0) > KEEP_RESOLVED_MS),
+    );
     const keepIds = new Set(keep.map((s) => s.id));
     const remove = [...previous.keys()].filter((id) => !keepIds.has(id));
     const committed = await this.options.store.commit(leaseToken, { set: keep, remove, events });
@@ -79,7 +91,15 @@ export class AlertEngine {
             this.options.metrics?.notifications.inc({ sink: sink.name, outcome: 'sent' });
           } catch (error) {
             this.options.metrics?.notifications.inc({ sink: sink.name, outcome: 'failed' });
-            this.options.logger.error({ sink: sink.name, alert: event.alert.id, status: event.type, err: errorMessage(error) }, 'alert notification failed');
+            this.options.logger.error(
+              {
+                sink: sink.name,
+                alert: event.alert.id,
+                status: event.type,
+                err: errorMessage(error),
+              },
+              'alert notification failed',
+            );
           }
         }),
       ),
@@ -90,7 +110,9 @@ export class AlertEngine {
     const gauge = this.options.metrics?.alertsFiring;
     if (!gauge) return;
     gauge.reset();
-    for (const rule of this.options.rules) gauge.set({ rule: rule.name, severity: rule.severity }, 0);
-    for (const s of states) if (s.phase === 'firing') gauge.inc({ rule: s.rule, severity: s.severity });
+    for (const rule of this.options.rules)
+      gauge.set({ rule: rule.name, severity: rule.severity }, 0);
+    for (const s of states)
+      if (s.phase === 'firing') gauge.inc({ rule: s.rule, severity: s.severity });
   }
 }

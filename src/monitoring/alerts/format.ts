@@ -3,7 +3,12 @@ import type { AlertEvent } from './types.ts';
 /** One line a human reads in Slack or a log: state, rule, severity, what was measured. */
 export function alertText(event: AlertEvent): string {
   const { alert } = event;
-  const mark = event.type === 'firing' ? (alert.severity === 'error' ? ':rotating_light:' : ':warning:') : ':white_check_mark:';
+  const mark =
+    event.type === 'firing'
+      ? alert.severity === 'error'
+        ? ':rotating_light:'
+        : ':warning:'
+      : ':white_check_mark:';
   const verb = event.type === 'firing' ? 'FIRING' : 'RESOLVED';
   const labels = Object.entries(alert.labels)
     .map(([k, v]) => `${k}=${v}`)
@@ -30,6 +35,7 @@ export function webhookPayload(event: AlertEvent): Record<string, unknown> {
     id: alert.id,
     at: new Date(event.at).toISOString(),
     firedAt: alert.firedAt === undefined ? undefined : new Date(alert.firedAt).toISOString(),
-    resolvedAt: alert.resolvedAt === undefined ? undefined : new Date(alert.resolvedAt).toISOString(),
+    resolvedAt:
+      alert.resolvedAt === undefined ? undefined : new Date(alert.resolvedAt).toISOString(),
   };
 }

@@ -18,7 +18,14 @@ export class LogSink implements AlertSink {
 
   send(event: AlertEvent): Promise<void> {
     const { alert } = event;
-    const fields = { alert: alert.id, rule: alert.rule, severity: alert.severity, labels: alert.labels, value: alert.value, status: event.type };
+    const fields = {
+      alert: alert.id,
+      rule: alert.rule,
+      severity: alert.severity,
+      labels: alert.labels,
+      value: alert.value,
+      status: event.type,
+    };
     if (event.type === 'firing') this.logger.warn(fields, alertText(event));
     else this.logger.info(fields, alertText(event));
     return Promise.resolve();
@@ -48,7 +55,10 @@ export class WebhookSink implements AlertSink {
       attempts: this.options.attempts ?? 4,
       backoff: { initialMs: 500, maxMs: 10_000 },
       onRetry: (error, attempt, delayMs) =>
-        this.options.logger?.warn({ err: errorMessage(error), attempt, delayMs, alert: event.alert.id }, 'webhook delivery failed; retrying'),
+        this.options.logger?.warn(
+          { err: errorMessage(error), attempt, delayMs, alert: event.alert.id },
+          'webhook delivery failed; retrying',
+        ),
     });
   }
 

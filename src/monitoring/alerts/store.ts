@@ -51,13 +51,23 @@ export class AlertStore {
   }
 
   /** Applies the changes atomically if `token` holds the lease; false otherwise (nothing written). */
-  async commit(token: string, changes: { set: AlertState[]; remove: string[]; events: AlertEvent[] }): Promise<boolean> {
+  async commit(
+    token: string,
+    changes: { set: AlertState[]; remove: string[]; events: AlertEvent[] },
+  ): Promise<boolean> {
     const args: string[] = [token, String(this.historyLimit), String(changes.set.length)];
     for (const state of changes.set) args.push(state.id, JSON.stringify(state));
     args.push(String(changes.remove.length), ...changes.remove);
     // LPUSH in order leaves the newest event at the head.
     for (const event of changes.events) args.push(JSON.stringify(event));
-    const result = await this.redis.eval(COMMIT, 3, this.keys.lease(), this.keys.alerts(), this.keys.alertHistory(), ...args);
+    const result = await this.redis.eval(
+      COMMIT,
+      3,
+      this.keys.lease(),
+      this.keys.alerts(),
+      this.keys.alertHistory(),
+      ...args,
+    );
     return result === 1;
   }
 }

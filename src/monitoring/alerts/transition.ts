@@ -31,15 +31,32 @@ export function transition(
     if (base.phase === 'firing') return { state: base };
     const activeSince = base.phase === 'pending' ? (base.activeSince ?? now) : now;
     if (now - activeSince >= rule.forMs) {
-      const state: AlertState = { ...base, phase: 'firing', activeSince, firedAt: now, resolvedAt: undefined };
-      return { state, event: { type: 'firing', at: now, alert: state, description: rule.description } };
+      const state: AlertState = {
+        ...base,
+        phase: 'firing',
+        activeSince,
+        firedAt: now,
+        resolvedAt: undefined,
+      };
+      return {
+        state,
+        event: { type: 'firing', at: now, alert: state, description: rule.description },
+      };
     }
     return { state: { ...base, phase: 'pending', activeSince } };
   }
 
   if (base.phase === 'firing') {
-    const state: AlertState = { ...base, phase: 'resolved', activeSince: undefined, resolvedAt: now };
-    return { state, event: { type: 'resolved', at: now, alert: state, description: rule.description } };
+    const state: AlertState = {
+      ...base,
+      phase: 'resolved',
+      activeSince: undefined,
+      resolvedAt: now,
+    };
+    return {
+      state,
+      event: { type: 'resolved', at: now, alert: state, description: rule.description },
+    };
   }
   if (base.phase === 'pending') return { state: { ...base, phase: 'ok', activeSince: undefined } };
   return { state: base };

@@ -1,4 +1,8 @@
-import { PutMetricAlarmCommand, type CloudWatchClient, type PutMetricAlarmCommandInput } from '@aws-sdk/client-cloudwatch';
+import {
+  PutMetricAlarmCommand,
+  type CloudWatchClient,
+  type PutMetricAlarmCommandInput,
+} from '@aws-sdk/client-cloudwatch';
 import type { AlertRuleSpec, MonitoringSettings } from '../../assets/config/types.ts';
 import { cloudWatchName } from './datums.ts';
 
@@ -16,7 +20,8 @@ export function alarmsForRules(
   const { namespace, dimensions, intervalMs } = settings.cloudwatch;
   // CloudWatch periods are 10, 30 or a multiple of 60 seconds.
   const period = Math.max(60, Math.round(intervalMs / 60_000) * 60);
-  const dims = (extra: Record<string, string>) => Object.entries({ ...dimensions, ...extra }).map(([Name, Value]) => ({ Name, Value }));
+  const dims = (extra: Record<string, string>) =>
+    Object.entries({ ...dimensions, ...extra }).map(([Name, Value]) => ({ Name, Value }));
   const common = (rule: AlertRuleSpec, suffix: string) => ({
     AlarmName: `${alarmPrefix}-${rule.name}${suffix}`,
     AlarmDescription: rule.description ?? `Strata alert rule ${rule.name}`,
@@ -83,6 +88,9 @@ export function alarmsForRules(
 }
 
 /** Creates or updates the alarms (PutMetricAlarm is an upsert). */
-export async function syncAlarms(client: Pick<CloudWatchClient, 'send'>, alarms: readonly PutMetricAlarmCommandInput[]): Promise<void> {
+export async function syncAlarms(
+  client: Pick<CloudWatchClient, 'send'>,
+  alarms: readonly PutMetricAlarmCommandInput[],
+): Promise<void> {
   for (const alarm of alarms) await client.send(new PutMetricAlarmCommand(alarm));
 }

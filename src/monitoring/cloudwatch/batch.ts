@@ -17,7 +17,10 @@ export function batchDatums(
   let bytes = 0;
   for (const datum of datums) {
     const size = estimatedSize(datum);
-    if (current.length > 0 && (current.length >= limits.maxDatums || bytes + size > limits.maxBytes)) {
+    if (
+      current.length > 0 &&
+      (current.length >= limits.maxDatums || bytes + size > limits.maxBytes)
+    ) {
       batches.push(current);
       current = [];
       bytes = 0;

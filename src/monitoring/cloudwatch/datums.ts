@@ -9,15 +9,35 @@ import type { MetricHistory, Series, Tick } from '../metrics/history.ts';
  * own metrics go out (`strata_*`), named without the prefix in PascalCase, with their labels as
  * dimensions beside the configured ones.
  */
-export function datumsFromTick(tick: Tick, history: MetricHistory, dimensions: Readonly<Record<string, string>>): MetricDatum[] {
+export function datumsFromTick(
+  tick: Tick,
+  history: MetricHistory,
+  dimensions: Readonly<Record<string, string>>,
+): MetricDatum[] {
   const timestamp = new Date(tick.at);
   const datums: MetricDatum[] = [];
-  const histograms = new Map<string, { family: string; labels: Record<string, string>; buckets: Array<{ le: number; cumulative: number }> }>();
+  const histograms = new Map<
+    string,
+    {
+      family: string;
+      labels: Record<string, string>;
+      buckets: Array<{ le: number; cumulative: number }>;
+    }
+  >();
 
   for (const [key, value] of tick.gauges) {
     const series = history.describe(key);
     if (!series || !exported(series.family)) continue;
-    datums.push(datum(series.family, series.labels, value, unitOf(series.family, 'gauge'), dimensions, timestamp));
+    datums.push(
+      datum(
+        series.family,
+        series.labels,
+        value,
+        unitOf(series.family, 'gauge'),
+        dimensions,
+        timestamp,
+      ),
+    );
   }
   for (const key of tick.cumulative) {
     const series = history.describe(key);
@@ -71,11 +91,20 @@ function datum(
   dimensions: Readonly<Record<string, string>>,
   timestamp: Date,
 ): MetricDatum {
-  return { MetricName: cloudWatchName(family), Dimensions: dimensionsOf(labels, dimensions), Timestamp: timestamp, Value: value, Unit: unit };
+  return {
+    MetricName: cloudWatchName(family),
+    Dimensions: dimensionsOf(labels, dimensions),
+    Timestamp: timestamp,
+    Value: value,
+    Unit: unit,
+  };
 }
 
 /** CloudWatch allows 30 dimensions and no empty values. */
-function dimensionsOf(labels: Readonly<Record<string, string>>, fixed: Readonly<Record<string, string>>): Array<{ Name: string; Value: string }> {
+function dimensionsOf(
+  labels: Readonly<Record<string, string>>,
+  fixed: Readonly<Record<string, string>>,
+): Array<{ Name: string; Value: string }> {
   const all = { ...fixed, ...labels };
   return Object.entries(all)
     .filter(([, value]) => value !== '')
@@ -90,7 +119,10 @@ function unitOf(family: string, kind: Series['kind']): StandardUnit {
 }
 
 /** Cumulative bucket increases -> observations per bucket, reported at the bucket's upper bound. */
-function toDistribution(buckets: Array<{ le: number; cumulative: number }>): { values: number[]; counts: number[] } {
+function toDistribution(buckets: Array<{ le: number; cumulative: number }>): {
+  values: number[];
+  counts: number[];
+} {
   const sorted = [...buckets].sort((a, b) => a.le - b.le);
   const values: number[] = [];
   const counts: number[] = [];

@@ -1,4 +1,8 @@
-import { PutMetricDataCommand, type CloudWatchClient, type MetricDatum } from '@aws-sdk/client-cloudwatch';
+import {
+  PutMetricDataCommand,
+  type CloudWatchClient,
+  type MetricDatum,
+} from '@aws-sdk/client-cloudwatch';
 import type { BackoffOptions } from '../../shared/backoff.ts';
 import { errorMessage, isTransient } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
@@ -76,7 +80,10 @@ export class CloudWatchPublisher {
       await this.flushing;
       await this.drain();
       if (this.buffer.length > 0) {
-        this.options.logger.warn({ datums: this.buffer.length }, 'CloudWatch datums not sent before shutdown');
+        this.options.logger.warn(
+          { datums: this.buffer.length },
+          'CloudWatch datums not sent before shutdown',
+        );
         this.drop(this.buffer.length, 'shutdown');
         this.buffer = [];
       }
@@ -101,13 +108,19 @@ export class CloudWatchPublisher {
 
   private async send(batch: MetricDatum[]): Promise<'sent' | 'rejected' | 'retry-later'> {
     try {
-      await withRetry(() => this.options.client.send(new PutMetricDataCommand({ Namespace: this.options.namespace, MetricData: batch })), {
-        // The last flush at shutdown gets one try: stopping must not wait out a long outage.
-        attempts: this.closing ? 1 : (this.options.attempts ?? 3),
-        backoff: this.options.backoff ?? { initialMs: 500, maxMs: 10_000 },
-        signal: this.closing ? undefined : this.abort.signal,
-        retryIf: (error) => isTransient(error) && !isCredentialsError(error),
-      });
+      await withRetry(
+        () =>
+          this.options.client.send(
+            new PutMetricDataCommand({ Namespace: this.options.namespace, MetricData: batch }),
+          ),
+        {
+          // The last flush at shutdown gets one try: stopping must not wait out a long outage.
+          attempts: this.closing ? 1 : (this.options.attempts ?? 3),
+          backoff: this.options.backoff ?? { initialMs: 500, maxMs: 10_000 },
+          signal: this.closing ? undefined : this.abort.signal,
+          retryIf: (error) => isTransient(error) && !isCredentialsError(error),
+        },
+      );
       this.counts.sent += batch.length;
       this.options.metrics?.cloudwatchSent.inc(batch.length);
       return 'sent';
@@ -131,11 +144,17 @@ export class CloudWatchPublisher {
     }
     if (isTransient(error) || this.abort.signal.aborted) {
       this.options.metrics?.cloudwatchErrors.inc({ kind: 'transient' });
-      this.options.logger.warn({ err: errorMessage(error), buffered: this.buffer.length + batch.length }, 'CloudWatch unreachable; keeping metrics for the next flush');
+      this.options.logger.warn(
+        { err: errorMessage(error), buffered: this.buffer.length + batch.length },
+        'CloudWatch unreachable; keeping metrics for the next flush',
+      );
       return 'retry-later';
     }
     this.options.metrics?.cloudwatchErrors.inc({ kind: 'rejected' });
-    this.options.logger.error({ err: errorMessage(error), datums: batch.length }, 'CloudWatch rejected a batch of metrics; dropping it');
+    this.options.logger.error(
+      { err: errorMessage(error), datums: batch.length },
+      'CloudWatch rejected a batch of metrics; dropping it',
+    );
     this.drop(batch.length, 'rejected');
     return 'rejected';
   }

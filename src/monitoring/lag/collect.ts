@@ -16,7 +16,12 @@ export interface OffsetsSnapshot {
  * Reads committed offsets (fetchOffsets) and log offsets (fetchTopicOffsets) from the brokers,
  * plus the group's membership (describeGroups), which tells a stopped consumer from a stuck one.
  */
-export async function collectOffsets(admin: Admin, group: string, topic: string, now: () => number = Date.now): Promise<OffsetsSnapshot> {
+export async function collectOffsets(
+  admin: Admin,
+  group: string,
+  topic: string,
+  now: () => number = Date.now,
+): Promise<OffsetsSnapshot> {
   // Asking for offsets of a missing topic makes the client retry until it gives up; ask first.
   if (!(await admin.listTopics()).includes(topic)) throw new Error(`topic ${topic} does not exist`);
   const logOffsets = await admin.fetchTopicOffsets(topic);

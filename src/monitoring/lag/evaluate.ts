@@ -65,20 +65,35 @@ export function evaluatePartition(
   const lags = window.map(lagOf);
 
   const rewind = findRewind(window);
-  if (rewind) return { status: 'REWIND', lag, reason: `committed offset went back from ${rewind.from} to ${rewind.to}` };
+  if (rewind)
+    return {
+      status: 'REWIND',
+      lag,
+      reason: `committed offset went back from ${rewind.from} to ${rewind.to}`,
+    };
 
-  if (lag > 0 && !groupHasMembers) return { status: 'STOP', lag, reason: 'the group has no active members' };
+  if (lag > 0 && !groupHasMembers)
+    return { status: 'STOP', lag, reason: 'the group has no active members' };
   const idleMs = now - history.lastOffsetChangeAt;
   if (lag > 0 && idleMs >= options.stopAfterMs) {
-    return { status: 'STOP', lag, reason: `no offset commit progress for ${Math.round(idleMs / 1000)}s` };
+    return {
+      status: 'STOP',
+      lag,
+      reason: `no offset commit progress for ${Math.round(idleMs / 1000)}s`,
+    };
   }
 
-  if (lags.some((l) => l === 0)) return { status: 'OK', lag, reason: 'lag reached zero within the window' };
+  if (lags.some((l) => l === 0))
+    return { status: 'OK', lag, reason: 'lag reached zero within the window' };
   if (window.length < options.window) return { status: 'OK', lag, reason: 'window not full yet' };
 
   const first = window[0] as PartitionObservation;
   if (window.every((o) => o.committed === first.committed)) {
-    return { status: 'STALL', lag, reason: `committed offset stuck at ${first.committed} with lag ${lag}` };
+    return {
+      status: 'STALL',
+      lag,
+      reason: `committed offset stuck at ${first.committed} with lag ${lag}`,
+    };
   }
   if (isGrowing(lags)) {
     return { status: 'WARN', lag, reason: `lag grew from ${lags[0]} to ${lag} across the window` };
@@ -95,7 +110,9 @@ export function worstStatus(statuses: Iterable<LagStatus>): LagStatus {
   return worst;
 }
 
-function findRewind(window: readonly PartitionObservation[]): { from: number; to: number } | undefined {
+function findRewind(
+  window: readonly PartitionObservation[],
+): { from: number; to: number } | undefined {
   for (let i = 1; i < window.length; i++) {
     const before = (window[i - 1] as PartitionObservation).committed;
     const after = (window[i] as PartitionObservation).committed;
@@ -106,6 +123,7 @@ function findRewind(window: readonly PartitionObservation[]): { from: number; to
 
 /** Never shrinking and larger at the end than at the start. */
 function isGrowing(lags: readonly number[]): boolean {
-  for (let i = 1; i < lags.length; i++) if ((lags[i] as number) < (lags[i - 1] as number)) return false;
+  for (let i = 1; i < lags.length; i++)
+    if ((lags[i] as number) < (lags[i - 1] as number)) return false;
   return (lags.at(-1) as number) > (lags[0] as number);
 }

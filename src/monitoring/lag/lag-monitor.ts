@@ -29,7 +29,9 @@ export class LagMonitor {
   }
 
   async collect(): Promise<GroupLagReport[]> {
-    const reports = await Promise.all(this.options.groups.map(({ group, topic }) => this.collectGroup(group, topic)));
+    const reports = await Promise.all(
+      this.options.groups.map(({ group, topic }) => this.collectGroup(group, topic)),
+    );
     for (const report of reports) this.options.metrics?.record(report);
     return reports;
   }
@@ -45,13 +47,28 @@ export class LagMonitor {
     try {
       snapshot = await collectOffsets(this.admin, group, topic, this.now);
     } catch (error) {
-      return { group, topic, at: this.now(), status: 'UNKNOWN', totalLag: 0, members: 0, groupState: 'Unknown', partitions: [], error: errorMessage(error) };
+      return {
+        group,
+        topic,
+        at: this.now(),
+        status: 'UNKNOWN',
+        totalLag: 0,
+        members: 0,
+        groupState: 'Unknown',
+        partitions: [],
+        error: errorMessage(error),
+      };
     }
     const partitions: PartitionLagReport[] = [];
     for (const [partition, observation] of [...snapshot.partitions].sort(([a], [b]) => a - b)) {
       const history = this.windows.observe(group, topic, partition, observation);
       const verdict = evaluatePartition(history, snapshot.members > 0, snapshot.at, this.options);
-      partitions.push({ partition, committed: observation.committed, logEnd: observation.logEnd, ...verdict });
+      partitions.push({
+        partition,
+        committed: observation.committed,
+        logEnd: observation.logEnd,
+        ...verdict,
+      });
     }
     this.windows.retainOnly(group, topic, new Set(snapshot.partitions.keys()));
     return {

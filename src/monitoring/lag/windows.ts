@@ -6,12 +6,20 @@ import type { PartitionHistory, PartitionObservation } from './evaluate.ts';
  * WARN by one window (REWIND, STOP by membership and lag thresholds work from the first read).
  */
 export class LagWindows {
-  private readonly histories = new Map<string, { observations: PartitionObservation[]; lastOffsetChangeAt: number }>();
+  private readonly histories = new Map<
+    string,
+    { observations: PartitionObservation[]; lastOffsetChangeAt: number }
+  >();
 
   constructor(private readonly size: number) {}
 
   /** Adds an observation and returns the partition's history including it. */
-  observe(group: string, topic: string, partition: number, observation: PartitionObservation): PartitionHistory {
+  observe(
+    group: string,
+    topic: string,
+    partition: number,
+    observation: PartitionObservation,
+  ): PartitionHistory {
     const key = `${group}\u0000${topic}\u0000${partition}`;
     let history = this.histories.get(key);
     if (!history) {
@@ -23,7 +31,8 @@ export class LagWindows {
       history.lastOffsetChangeAt = observation.at;
     }
     history.observations.push(observation);
-    if (history.observations.length > this.size) history.observations.splice(0, history.observations.length - this.size);
+    if (history.observations.length > this.size)
+      history.observations.splice(0, history.observations.length - this.size);
     return history;
   }
 
@@ -31,7 +40,8 @@ export class LagWindows {
   retainOnly(group: string, topic: string, partitions: ReadonlySet<number>): void {
     const prefix = `${group}\u0000${topic}\u0000`;
     for (const key of this.histories.keys()) {
-      if (key.startsWith(prefix) && !partitions.has(Number(key.slice(prefix.length)))) this.histories.delete(key);
+      if (key.startsWith(prefix) && !partitions.has(Number(key.slice(prefix.length))))
+        this.histories.delete(key);
     }
   }
 

@@ -56,8 +56,10 @@ export class MetricHistory {
           if (previous === undefined) continue;
           const before = previous.get(series);
           // A series new in a known process started from zero; a smaller value is a restart.
-          const increase = before === undefined || sample.value < before ? sample.value : sample.value - before;
-          if (increase > 0) tick.increases.set(series, (tick.increases.get(series) ?? 0) + increase);
+          const increase =
+            before === undefined || sample.value < before ? sample.value : sample.value - before;
+          if (increase > 0)
+            tick.increases.set(series, (tick.increases.get(series) ?? 0) + increase);
         }
       }
       this.last.set(snapshot.instance, current);
@@ -80,11 +82,17 @@ export class MetricHistory {
   }
 
   /** Sum of increases of the matching cumulative series within (now - windowMs, now]. */
-  increase(name: string, labels: Readonly<Record<string, string>>, windowMs: number, now: number): number {
+  increase(
+    name: string,
+    labels: Readonly<Record<string, string>>,
+    windowMs: number,
+    now: number,
+  ): number {
     let total = 0;
     for (const tick of this.ticks) {
       if (tick.at <= now - windowMs || tick.at > now) continue;
-      for (const [key, value] of tick.increases) if (this.matches(key, name, labels)) total += value;
+      for (const [key, value] of tick.increases)
+        if (this.matches(key, name, labels)) total += value;
     }
     return total;
   }
@@ -94,15 +102,25 @@ export class MetricHistory {
    * the smallest bound >= threshold. Align thresholds with bucket bounds for exact answers;
    * otherwise observations between the threshold and the next bound are not counted.
    */
-  histogramAbove(family: string, labels: Readonly<Record<string, string>>, threshold: number, windowMs: number, now: number): number {
+  histogramAbove(
+    family: string,
+    labels: Readonly<Record<string, string>>,
+    threshold: number,
+    windowMs: number,
+    now: number,
+  ): number {
     const bounds = new Set<number>();
     for (const s of this.series.values()) {
-      if (s.name === `${family}_bucket` && s.labels.le !== undefined && s.labels.le !== '+Inf') bounds.add(Number(s.labels.le));
+      if (s.name === `${family}_bucket` && s.labels.le !== undefined && s.labels.le !== '+Inf')
+        bounds.add(Number(s.labels.le));
     }
     const bound = [...bounds].filter((b) => b >= threshold).sort((a, b) => a - b)[0];
     const count = this.increase(`${family}_count`, labels, windowMs, now);
     if (bound === undefined) return 0;
-    return Math.max(0, count - this.increase(`${family}_bucket`, { ...labels, le: String(bound) }, windowMs, now));
+    return Math.max(
+      0,
+      count - this.increase(`${family}_bucket`, { ...labels, le: String(bound) }, windowMs, now),
+    );
   }
 
   private matches(key: string, name: string, labels: Readonly<Record<string, string>>): boolean {
@@ -111,10 +129,15 @@ export class MetricHistory {
     return Object.entries(labels).every(([k, v]) => series.labels[k] === v);
   }
 
-  private seriesOf(family: MetricFamily, name: string, raw: Record<string, string | number>): string {
+  private seriesOf(
+    family: MetricFamily,
+    name: string,
+    raw: Record<string, string | number>,
+  ): string {
     const labels = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, String(v)]));
     const key = seriesKey(name, labels);
-    if (!this.series.has(key)) this.series.set(key, { name, family: family.name, kind: family.type, labels });
+    if (!this.series.has(key))
+      this.series.set(key, { name, family: family.name, kind: family.type, labels });
     return key;
   }
 
@@ -128,7 +151,8 @@ export class MetricHistory {
     if (!dropped) return;
     // Label values come and go (days, partitions): forget series no retained tick mentions.
     const live = new Set<string>();
-    for (const tick of this.ticks) for (const key of [...tick.increases.keys(), ...tick.gauges.keys()]) live.add(key);
+    for (const tick of this.ticks)
+      for (const key of [...tick.increases.keys(), ...tick.gauges.keys()]) live.add(key);
     for (const key of this.series.keys()) if (!live.has(key)) this.series.delete(key);
   }
 }

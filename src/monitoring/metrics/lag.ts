@@ -32,10 +32,12 @@ export class LagMetrics {
 
   record(report: GroupLagReport): void {
     const { group, topic } = report;
-    for (const status of STATUSES) this.status.set({ group, topic, status }, status === report.status ? 1 : 0);
+    for (const status of STATUSES)
+      this.status.set({ group, topic, status }, status === report.status ? 1 : 0);
     if (report.error !== undefined) return;
     this.groupLag.set({ group, topic }, report.totalLag);
-    for (const p of report.partitions) this.partitionLag.set({ group, topic, partition: String(p.partition) }, p.lag);
+    for (const p of report.partitions)
+      this.partitionLag.set({ group, topic, partition: String(p.partition) }, p.lag);
   }
 
   clear(): void {

@@ -25,11 +25,16 @@ export async function publishProcessMetrics(
   const env = options.env ?? process.env;
   const redis = await connectRedis(serviceSettings(env).redisUrl);
   const metrics = processMetrics();
-  const publisher = new MetricsSnapshotPublisher(redis, new MonitorKeys(orchestratorSettings(env).keyPrefix), metrics.registry, {
-    role,
-    logger: options.logger,
-    intervalMs: options.intervalMs,
-  });
+  const publisher = new MetricsSnapshotPublisher(
+    redis,
+    new MonitorKeys(orchestratorSettings(env).keyPrefix),
+    metrics.registry,
+    {
+      role,
+      logger: options.logger,
+      intervalMs: options.intervalMs,
+    },
+  );
   publisher.start();
   let closing: Promise<void> | undefined;
   return {

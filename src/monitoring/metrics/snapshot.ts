@@ -39,10 +39,18 @@ export type MetricFamily = z.infer<typeof familySchema>;
 export type MetricSample = z.infer<typeof sampleSchema>;
 export type InstanceSnapshot = z.infer<typeof snapshotSchema>;
 
-export async function snapshotOf(registry: Registry, instance: string, role: string, at = Date.now()): Promise<InstanceSnapshot> {
+export async function snapshotOf(
+  registry: Registry,
+  instance: string,
+  role: string,
+  at = Date.now(),
+): Promise<InstanceSnapshot> {
   const metrics = (await registry.getMetricsAsJSON()) as unknown as MetricFamily[];
   // NaN and Infinity do not survive JSON; a gauge never set to a finite value says nothing.
-  const finite = metrics.map((m) => ({ ...m, values: m.values.filter((v) => Number.isFinite(v.value)) }));
+  const finite = metrics.map((m) => ({
+    ...m,
+    values: m.values.filter((v) => Number.isFinite(v.value)),
+  }));
   return { instance, role, at, metrics: finite };
 }
 
@@ -68,7 +76,9 @@ export class MetricsSnapshotPublisher {
     private readonly registry: Registry,
     private readonly options: SnapshotPublisherOptions,
   ) {
-    this.instance = options.instance ?? `${options.role}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.instance =
+      options.instance ??
+      `${options.role}-${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.intervalMs = options.intervalMs ?? 10_000;
     this.ttlMs = options.ttlMs ?? this.intervalMs * 3;
   }
@@ -95,9 +105,16 @@ export class MetricsSnapshotPublisher {
       clearInterval(this.timer);
       this.timer = undefined;
       try {
-        await this.redis.multi().del(this.keys.metricSnapshot(this.instance)).srem(this.keys.metricInstances(), this.instance).exec();
+        await this.redis
+          .multi()
+          .del(this.keys.metricSnapshot(this.instance))
+          .srem(this.keys.metricInstances(), this.instance)
+          .exec();
       } catch (error) {
-        this.options.logger?.warn({ err: errorMessage(error) }, 'could not remove the metrics snapshot; it will expire');
+        this.options.logger?.warn(
+          { err: errorMessage(error) },
+          'could not remove the metrics snapshot; it will expire',
+        );
       }
     })());
   }

@@ -63,7 +63,9 @@ export class StorageStats {
 
   async refresh(): Promise<StoragePass> {
     const now = this.options.now?.() ?? Date.now();
-    const wanted = new Set(Array.from({ length: this.options.lookbackDays }, (_, i) => utcDay(now - i * DAY_MS)));
+    const wanted = new Set(
+      Array.from({ length: this.options.lookbackDays }, (_, i) => utcDay(now - i * DAY_MS)),
+    );
     for (const day of this.days.keys()) {
       if (wanted.has(day)) continue;
       this.days.delete(day);
@@ -75,7 +77,10 @@ export class StorageStats {
     const baseline = this.passes === 0;
     for (const day of [...wanted].sort()) {
       let state = this.days.get(day);
-      const counted = state === undefined ? await this.firstListing(day, (state = this.emptyDay())) : await this.nextListing(day, state);
+      const counted =
+        state === undefined
+          ? await this.firstListing(day, (state = this.emptyDay()))
+          : await this.nextListing(day, state);
       pass.listed += counted.listed;
       if (!baseline) {
         pass.newObjects += counted.objects;
@@ -88,18 +93,24 @@ export class StorageStats {
     this.passes++;
     this.options.metrics?.objectsLanded.inc(pass.newObjects);
     this.options.metrics?.bytesLanded.inc(pass.newBytes);
-    const days = [...this.days].sort(([a], [b]) => a.localeCompare(b)).map(([day, s]) => ({ day, objects: s.objects, bytes: s.bytes }));
+    const days = [...this.days]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([day, s]) => ({ day, objects: s.objects, bytes: s.bytes }));
     return { days, ...pass };
   }
 
   private emptyDay(): DayState {
     const lastKeys = new Map<string, string | undefined>();
-    for (const { topic, partition } of this.options.partitions ?? []) lastKeys.set(`${topic}+${partition}+`, undefined);
+    for (const { topic, partition } of this.options.partitions ?? [])
+      lastKeys.set(`${topic}+${partition}+`, undefined);
     return { objects: 0, bytes: 0, lastKeys };
   }
 
   private async firstListing(day: string, state: DayState): Promise<Counted> {
-    return { ...this.count(state, await this.store.list(dayPrefix(this.options.prefix, day))), listed: 1 };
+    return {
+      ...this.count(state, await this.store.list(dayPrefix(this.options.prefix, day))),
+      listed: 1,
+    };
   }
 
   private async nextListing(day: string, state: DayState): Promise<Counted> {

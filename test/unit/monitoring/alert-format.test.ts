@@ -22,8 +22,12 @@ const event: AlertEvent = {
 
 describe('alert messages', () => {
   it('gives Slack a readable text line', () => {
-    expect(alertText(event)).toBe(':rotating_light: [FIRING] consumer_lag_high (error) {group=g, topic=t}: consumer group g on t: lag 1500 (limit 1000), status STOP');
-    expect(alertText({ ...event, type: 'resolved' })).toMatch(/^:white_check_mark: \[RESOLVED\] consumer_lag_high/);
+    expect(alertText(event)).toBe(
+      ':rotating_light: [FIRING] consumer_lag_high (error) {group=g, topic=t}: consumer group g on t: lag 1500 (limit 1000), status STOP',
+    );
+    expect(alertText({ ...event, type: 'resolved' })).toMatch(
+      /^:white_check_mark: \[RESOLVED\] consumer_lag_high/,
+    );
   });
 
   it('carries structured fields beside the text for machines', () => {

@@ -1,27 +1,57 @@
 import { describe, expect, it } from 'vitest';
-import { batchDatums, estimatedSize, PUT_METRIC_DATA_LIMITS } from '../../../src/monitoring/cloudwatch/batch.ts';
+import {
+  batchDatums,
+  estimatedSize,
+  PUT_METRIC_DATA_LIMITS,
+} from '../../../src/monitoring/cloudwatch/batch.ts';
 import { isCredentialsError } from '../../../src/monitoring/cloudwatch/client.ts';
 import { cloudWatchName, datumsFromTick } from '../../../src/monitoring/cloudwatch/datums.ts';
 import { MetricHistory } from '../../../src/monitoring/metrics/history.ts';
 import type { InstanceSnapshot } from '../../../src/monitoring/metrics/snapshot.ts';
 
-function snapshot(errors: number, lag: number, buckets: [number, number, number]): InstanceSnapshot {
+function snapshot(
+  errors: number,
+  lag: number,
+  buckets: [number, number, number],
+): InstanceSnapshot {
   return {
     instance: 'a',
     role: 'r',
     at: 0,
     metrics: [
-      { name: 'strata_ingest_upload_errors_total', help: 'h', type: 'counter', values: [{ value: errors, labels: {} }] },
-      { name: 'strata_kafka_consumer_group_lag', help: 'h', type: 'gauge', values: [{ value: lag, labels: { group: 'g', topic: 't' } }] },
+      {
+        name: 'strata_ingest_upload_errors_total',
+        help: 'h',
+        type: 'counter',
+        values: [{ value: errors, labels: {} }],
+      },
+      {
+        name: 'strata_kafka_consumer_group_lag',
+        help: 'h',
+        type: 'gauge',
+        values: [{ value: lag, labels: { group: 'g', topic: 't' } }],
+      },
       { name: 'nodejs_heap_bytes', help: 'h', type: 'gauge', values: [{ value: 1, labels: {} }] },
       {
         name: 'strata_upload_duration_seconds',
         help: 'h',
         type: 'histogram',
         values: [
-          { value: buckets[0], labels: { le: 1 }, metricName: 'strata_upload_duration_seconds_bucket' },
-          { value: buckets[1], labels: { le: 30 }, metricName: 'strata_upload_duration_seconds_bucket' },
-          { value: buckets[2], labels: { le: '+Inf' }, metricName: 'strata_upload_duration_seconds_bucket' },
+          {
+            value: buckets[0],
+            labels: { le: 1 },
+            metricName: 'strata_upload_duration_seconds_bucket',
+          },
+          {
+            value: buckets[1],
+            labels: { le: 30 },
+            metricName: 'strata_upload_duration_seconds_bucket',
+          },
+          {
+            value: buckets[2],
+            labels: { le: '+Inf' },
+            metricName: 'strata_upload_duration_seconds_bucket',
+          },
           { value: buckets[2], labels: {}, metricName: 'strata_upload_duration_seconds_count' },
         ],
       },
@@ -36,8 +66,16 @@ describe('CloudWatch datums', () => {
     const tick = h.record([snapshot(4, 7, [2, 3, 5])], 60_000);
     const datums = datumsFromTick(tick, h, { Pipeline: 'crypto' });
     const byName = new Map(datums.map((d) => [d.MetricName, d]));
-    expect([...byName.keys()].sort()).toEqual(['IngestUploadErrors', 'KafkaConsumerGroupLag', 'UploadDurationSeconds']);
-    expect(byName.get('IngestUploadErrors')).toMatchObject({ Value: 3, Unit: 'Count', Dimensions: [{ Name: 'Pipeline', Value: 'crypto' }] });
+    expect([...byName.keys()].sort()).toEqual([
+      'IngestUploadErrors',
+      'KafkaConsumerGroupLag',
+      'UploadDurationSeconds',
+    ]);
+    expect(byName.get('IngestUploadErrors')).toMatchObject({
+      Value: 3,
+      Unit: 'Count',
+      Dimensions: [{ Name: 'Pipeline', Value: 'crypto' }],
+    });
     expect(byName.get('KafkaConsumerGroupLag')).toMatchObject({
       Value: 7,
       Unit: 'None',
@@ -48,7 +86,11 @@ describe('CloudWatch datums', () => {
       ],
     });
     // Two observations under 1 s, one between 1 and 30 s, two above 30 s (reported at 30).
-    expect(byName.get('UploadDurationSeconds')).toMatchObject({ Values: [1, 30, 30], Counts: [2, 1, 2], Unit: 'Seconds' });
+    expect(byName.get('UploadDurationSeconds')).toMatchObject({
+      Values: [1, 30, 30],
+      Counts: [2, 1, 2],
+      Unit: 'Seconds',
+    });
     expect(byName.get('KafkaConsumerGroupLag')?.Timestamp).toEqual(new Date(60_000));
   });
 
@@ -84,15 +126,28 @@ describe('PutMetricData batching', () => {
     const batches = batchDatums(big);
     expect(batches.length).toBeGreaterThan(1);
     for (const batch of batches) {
-      expect(batch.reduce((sum, d) => sum + estimatedSize(d), 0)).toBeLessThanOrEqual(PUT_METRIC_DATA_LIMITS.maxBytes);
+      expect(batch.reduce((sum, d) => sum + estimatedSize(d), 0)).toBeLessThanOrEqual(
+        PUT_METRIC_DATA_LIMITS.maxBytes,
+      );
     }
     expect(batches.flat()).toHaveLength(1000);
   });
 
   it('tells wrong credentials from other failures', () => {
-    expect(isCredentialsError(Object.assign(new Error('x'), { name: 'InvalidClientTokenId' }))).toBe(true);
+    expect(
+      isCredentialsError(Object.assign(new Error('x'), { name: 'InvalidClientTokenId' })),
+    ).toBe(true);
     expect(isCredentialsError({ name: 'Whatever', $metadata: { httpStatusCode: 403 } })).toBe(true);
-    expect(isCredentialsError(Object.assign(new Error('x'), { name: 'InvalidParameterValue', $metadata: { httpStatusCode: 400 } }))).toBe(false);
-    expect(isCredentialsError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(false);
+    expect(
+      isCredentialsError(
+        Object.assign(new Error('x'), {
+          name: 'InvalidParameterValue',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      ),
+    ).toBe(false);
+    expect(isCredentialsError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }))).toBe(
+      false,
+    );
   });
 });

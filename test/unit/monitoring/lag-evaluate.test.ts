@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePartition, lagOf, worstStatus, type PartitionHistory, type PartitionObservation } from '../../../src/monitoring/lag/evaluate.ts';
+import {
+  evaluatePartition,
+  lagOf,
+  worstStatus,
+  type PartitionHistory,
+  type PartitionObservation,
+} from '../../../src/monitoring/lag/evaluate.ts';
 import { LagWindows } from '../../../src/monitoring/lag/windows.ts';
 
 const OPTIONS = { window: 4, stopAfterMs: 60_000 };
@@ -18,62 +24,133 @@ function feed(points: Array<[committed: number, logEnd: number]>, startAt = 0) {
 
 describe('Burrow-style lag evaluation', () => {
   it('is OK when lag reached zero within the window, even if it is positive now', () => {
-    const { history, now } = feed([[100, 100], [100, 150], [150, 200], [200, 260]]);
+    const { history, now } = feed([
+      [100, 100],
+      [100, 150],
+      [150, 200],
+      [200, 260],
+    ]);
     expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({ status: 'OK', lag: 60 });
   });
 
   it('is STALL when the committed offset never moves across a full window with lag', () => {
-    const { history, now } = feed([[50, 100], [50, 110], [50, 120], [50, 130]]);
-    expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({ status: 'STALL', lag: 80 });
+    const { history, now } = feed([
+      [50, 100],
+      [50, 110],
+      [50, 120],
+      [50, 130],
+    ]);
+    expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({
+      status: 'STALL',
+      lag: 80,
+    });
   });
 
   it('waits for a full window before calling a partition stalled', () => {
-    const { history, now } = feed([[50, 100], [50, 110], [50, 120]]);
+    const { history, now } = feed([
+      [50, 100],
+      [50, 110],
+      [50, 120],
+    ]);
     expect(evaluatePartition(history, true, now, OPTIONS).status).toBe('OK');
   });
 
   it('is WARN when offsets move but lag only grows', () => {
-    const { history, now } = feed([[10, 100], [20, 130], [30, 160], [40, 200]]);
-    expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({ status: 'WARN', lag: 160 });
+    const { history, now } = feed([
+      [10, 100],
+      [20, 130],
+      [30, 160],
+      [40, 200],
+    ]);
+    expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({
+      status: 'WARN',
+      lag: 160,
+    });
   });
 
   it('is OK when offsets move and lag shrinks at some point', () => {
-    const { history, now } = feed([[10, 100], [60, 130], [70, 120], [80, 200]]);
+    const { history, now } = feed([
+      [10, 100],
+      [60, 130],
+      [70, 120],
+      [80, 200],
+    ]);
     expect(evaluatePartition(history, true, now, OPTIONS).status).toBe('OK');
   });
 
   it('is STOP when the group has no members and lag is positive', () => {
-    const { history, now } = feed([[100, 100], [100, 150]]);
-    expect(evaluatePartition(history, false, now, OPTIONS)).toMatchObject({ status: 'STOP', lag: 50 });
+    const { history, now } = feed([
+      [100, 100],
+      [100, 150],
+    ]);
+    expect(evaluatePartition(history, false, now, OPTIONS)).toMatchObject({
+      status: 'STOP',
+      lag: 50,
+    });
   });
 
   it('is OK for a group with no members and nothing to read', () => {
-    const { history, now } = feed([[100, 100], [100, 100]]);
+    const { history, now } = feed([
+      [100, 100],
+      [100, 100],
+    ]);
     expect(evaluatePartition(history, false, now, OPTIONS).status).toBe('OK');
   });
 
   it('is STOP when members exist but the offset has not moved for stopAfter', () => {
     // 8 observations 10 s apart: the offset last changed 70 s before the latest read.
-    const { history, now } = feed([[0, 10], [5, 20], [5, 30], [5, 40], [5, 50], [5, 60], [5, 70], [5, 80]]);
+    const { history, now } = feed([
+      [0, 10],
+      [5, 20],
+      [5, 30],
+      [5, 40],
+      [5, 50],
+      [5, 60],
+      [5, 70],
+      [5, 80],
+    ]);
     expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({ status: 'STOP' });
-    expect(evaluatePartition(history, true, now, OPTIONS).reason).toMatch(/no offset commit progress for 60s/);
+    expect(evaluatePartition(history, true, now, OPTIONS).reason).toMatch(
+      /no offset commit progress for 60s/,
+    );
   });
 
   it('is REWIND when the committed offset goes backwards, whatever the lag', () => {
-    const { history, now } = feed([[100, 200], [150, 200], [20, 200], [200, 200]]);
-    expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({ status: 'REWIND', lag: 0 });
+    const { history, now } = feed([
+      [100, 200],
+      [150, 200],
+      [20, 200],
+      [200, 200],
+    ]);
+    expect(evaluatePartition(history, true, now, OPTIONS)).toMatchObject({
+      status: 'REWIND',
+      lag: 0,
+    });
   });
 
   it('forgets a rewind once it leaves the window', () => {
-    const { history, now } = feed([[100, 200], [20, 200], [200, 200], [200, 210], [210, 210], [210, 210]]);
+    const { history, now } = feed([
+      [100, 200],
+      [20, 200],
+      [200, 200],
+      [200, 210],
+      [210, 210],
+      [210, 210],
+    ]);
     expect(evaluatePartition(history, true, now, OPTIONS).status).toBe('OK');
   });
 
   it('counts a group that never committed as owing everything retained', () => {
     const o: PartitionObservation = { at: 0, committed: -1, logStart: 40, logEnd: 100 };
     expect(lagOf(o)).toBe(60);
-    const { history, now } = feed([[-1, 100], [-1, 120]]);
-    expect(evaluatePartition(history, false, now, OPTIONS)).toMatchObject({ status: 'STOP', lag: 120 });
+    const { history, now } = feed([
+      [-1, 100],
+      [-1, 120],
+    ]);
+    expect(evaluatePartition(history, false, now, OPTIONS)).toMatchObject({
+      status: 'STOP',
+      lag: 120,
+    });
   });
 
   it('rates a group by its worst partition', () => {
@@ -88,7 +165,8 @@ describe('lag windows', () => {
   it('keeps only the configured number of observations per partition', () => {
     const windows = new LagWindows(3);
     let history: PartitionHistory | undefined;
-    for (let i = 0; i < 10; i++) history = windows.observe('g', 't', 1, { at: i, committed: i, logStart: 0, logEnd: 20 });
+    for (let i = 0; i < 10; i++)
+      history = windows.observe('g', 't', 1, { at: i, committed: i, logStart: 0, logEnd: 20 });
     expect(history!.observations.map((o) => o.at)).toEqual([7, 8, 9]);
   });
 
@@ -106,7 +184,11 @@ describe('lag windows', () => {
     windows.observe('a', 't', 0, { at: 1, committed: 1, logStart: 0, logEnd: 1 });
     windows.observe('b', 't', 0, { at: 1, committed: 9, logStart: 0, logEnd: 9 });
     windows.retainOnly('a', 't', new Set([1]));
-    expect(windows.observe('a', 't', 0, { at: 2, committed: 1, logStart: 0, logEnd: 1 }).observations).toHaveLength(1);
-    expect(windows.observe('b', 't', 0, { at: 2, committed: 9, logStart: 0, logEnd: 9 }).observations).toHaveLength(2);
+    expect(
+      windows.observe('a', 't', 0, { at: 2, committed: 1, logStart: 0, logEnd: 1 }).observations,
+    ).toHaveLength(1);
+    expect(
+      windows.observe('b', 't', 0, { at: 2, committed: 9, logStart: 0, logEnd: 9 }).observations,
+    ).toHaveLength(2);
   });
 });

@@ -8,7 +8,12 @@ const counter = (value: number, labels: Record<string, string> = {}): MetricFami
   type: 'counter',
   values: [{ value, labels }],
 });
-const snap = (instance: string, ...metrics: MetricFamily[]): InstanceSnapshot => ({ instance, role: 'ingest', at: 0, metrics });
+const snap = (instance: string, ...metrics: MetricFamily[]): InstanceSnapshot => ({
+  instance,
+  role: 'ingest',
+  at: 0,
+  metrics,
+});
 
 describe('deployment-wide metric history', () => {
   it('counts increases per process, not lifetime totals of processes it meets for the first time', () => {
@@ -88,7 +93,12 @@ describe('deployment-wide metric history', () => {
 
   it('sums gauges over processes', () => {
     const h = new MetricHistory(60_000);
-    const gauge = (v: number): MetricFamily => ({ name: 'lag', help: 'h', type: 'gauge', values: [{ value: v, labels: { p: '0' } }] });
+    const gauge = (v: number): MetricFamily => ({
+      name: 'lag',
+      help: 'h',
+      type: 'gauge',
+      values: [{ value: v, labels: { p: '0' } }],
+    });
     const tick = h.record([snap('a', gauge(3)), snap('b', gauge(4))], 0);
     expect([...tick.gauges.values()]).toEqual([7]);
   });

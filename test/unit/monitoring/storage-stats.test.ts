@@ -39,11 +39,19 @@ describe('incremental storage stats', () => {
 
   it('counts objects and bytes per day, then lists only what landed since the last pass', async () => {
     const metrics = new StorageMetrics(new Registry());
-    const stats = new StorageStats(listing, { prefix: 'crypto_data', lookbackDays: 2, metrics, now: () => NOW });
+    const stats = new StorageStats(listing, {
+      prefix: 'crypto_data',
+      lookbackDays: 2,
+      metrics,
+      now: () => NOW,
+    });
     await put('2026-11-24', 0, 10, 'aaaa\n');
     await put('2026-11-25', 0, 20, 'bb\n');
     await put('2026-11-25', 1, 30, 'cc\n');
-    await store.put('crypto_data/year=2026/month=11/day=20/prices+0+1.jsonl', 'old, outside the lookback\n');
+    await store.put(
+      'crypto_data/year=2026/month=11/day=20/prices+0+1.jsonl',
+      'old, outside the lookback\n',
+    );
 
     const first = await stats.refresh();
     expect(first.days).toEqual([
@@ -51,13 +59,20 @@ describe('incremental storage stats', () => {
       { day: '2026-11-25', objects: 2, bytes: 6 },
     ]);
     expect(first.newObjects).toBe(0); // the first pass is the baseline, not an ingestion burst
-    expect(calls.map((c) => c.prefix)).toEqual(['crypto_data/year=2026/month=11/day=24/', 'crypto_data/year=2026/month=11/day=25/']);
+    expect(calls.map((c) => c.prefix)).toEqual([
+      'crypto_data/year=2026/month=11/day=24/',
+      'crypto_data/year=2026/month=11/day=25/',
+    ]);
 
     calls = [];
     // Partition 0's new object sorts before partition 1's last key: a day-wide startAfter would miss it.
     await put('2026-11-25', 0, 40, 'dddd\n');
     const second = await stats.refresh();
-    expect(second.days.find((d) => d.day === '2026-11-25')).toEqual({ day: '2026-11-25', objects: 3, bytes: 11 });
+    expect(second.days.find((d) => d.day === '2026-11-25')).toEqual({
+      day: '2026-11-25',
+      objects: 3,
+      bytes: 11,
+    });
     expect(second).toMatchObject({ newObjects: 1, newBytes: 5 });
     const day24 = 'crypto_data/year=2026/month=11/day=24/';
     const day25 = 'crypto_data/year=2026/month=11/day=25/';
@@ -68,14 +83,21 @@ describe('incremental storage stats', () => {
       { prefix: `${day25}prices+1+`, startAfter: `${day25}prices+1+30.jsonl`, returned: 0 },
       { prefix: day25, startAfter: `${day25}prices+1+30.jsonl`, returned: 0 },
     ]);
-    expect((await metrics.objects.get()).values.find((v) => v.labels.day === '2026-11-25')?.value).toBe(3);
+    expect(
+      (await metrics.objects.get()).values.find((v) => v.labels.day === '2026-11-25')?.value,
+    ).toBe(3);
     expect((await metrics.objectsLanded.get()).values[0]?.value).toBe(1);
   });
 
   it('moves its lookback with the clock and forgets days that leave it', async () => {
     let now = NOW;
     const metrics = new StorageMetrics(new Registry());
-    const stats = new StorageStats(listing, { prefix: 'crypto_data', lookbackDays: 1, metrics, now: () => now });
+    const stats = new StorageStats(listing, {
+      prefix: 'crypto_data',
+      lookbackDays: 1,
+      metrics,
+      now: () => now,
+    });
     await put('2026-11-25', 0, 1);
     await stats.refresh();
     now += 86_400_000;
@@ -102,7 +124,11 @@ describe('incremental storage stats', () => {
   });
 
   it('ignores objects that are not data batches', async () => {
-    const stats = new StorageStats(listing, { prefix: 'crypto_data', lookbackDays: 1, now: () => NOW });
+    const stats = new StorageStats(listing, {
+      prefix: 'crypto_data',
+      lookbackDays: 1,
+      now: () => NOW,
+    });
     await store.put('crypto_data/year=2026/month=11/day=25/notes.txt', 'hello');
     await put('2026-11-25', 0, 5);
     expect((await stats.refresh()).days).toEqual([{ day: '2026-11-25', objects: 1, bytes: 2 }]);

@@ -1,0 +1,234 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Admin, Producer } from 'kafkajs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LoadedPipeline } from '../../src/assets/config/index.ts';
+import { IngestService, ingestOptionsFrom } from '../../src/ingest/index.ts';
+import { LogSink, WebhookSink } from '../../src/monitoring/alerts/sinks.ts';
+import { MonitorKeys } from '../../src/monitoring/keys.ts';
+import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';
+import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
+import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
+import { createApp } from '../../src/server/app.ts';
+import { listen } from '../../src/server/server.ts';
+import { LocalObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import {
+  connectRedis,
+  deleteKeys,
+  kafkaClient,
+  parsePrometheusText,
+  quietLogger,
+  settings,
+  startWebhookReceiver,
+  testPipeline,
+  uniqueName,
+  waitFor,
+  type WebhookReceiver,
+} from './monitoring-support.ts';
+
+/**
+ * The whole path with the real sink: `IngestService` lands records in a local lake and
+ * publishes its metrics to Redis, the monitor reads lag, storage and those metrics, the server
+ * exposes them. Stopping ingest while producing fires the lag alert once; restarting it resolves.
+ */
+describe('monitoring the real ingest sink', () => {
+  const kafka = kafkaClient();
+  const redis = connectRedis();
+  let topic: string;
+  let group: string;
+  let prefix: string;
+  let keys: MonitorKeys;
+  let lake: string;
+  let store: ObjectStore;
+  let admin: Admin;
+  let lagAdmin: Admin;
+  let producer: Producer;
+  let webhook: WebhookReceiver;
+  let pipeline: LoadedPipeline;
+  let url: string;
+  const closers: Array<() => Promise<unknown> | void> = [];
+
+  beforeEach(async () => {
+    topic = uniqueName('topic');
+    group = uniqueName('group');
+    prefix = `${uniqueName('prefix')}:`;
+    keys = new MonitorKeys(prefix);
+    lake = mkdtempSync(path.join(tmpdir(), 'strata-mon-lake-'));
+    store = await LocalObjectStore.open(lake);
+    admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+    producer = kafka.producer();
+    await producer.connect();
+    lagAdmin = createLagAdmin(settings.kafkaBrokers, quietLogger());
+    await lagAdmin.connect();
+    webhook = await startWebhookReceiver();
+    const loaded = testPipeline(
+      `kafka:\n  topic: ${topic}\n  partitions: 2\ningest:\n  groupId: ${group}\n  batch:\n    maxRecords: 500\n    maxAge: 300ms\nstorage:\n  kind: local\n  path: ${lake}\n` +
+        `monitoring:\n  lag:\n    window: 3\nalerts:\n  rules:\n    consumer_lag_high:\n      kind: kafka_lag\n      maxLag: 1000\n      severity: error\n`,
+    );
+    pipeline = loaded.pipeline;
+    closers.push(loaded.cleanup);
+    // `strata serve`, in process: its /metrics is how the test reads the deployment's figures.
+    const serverMetrics = new ProcessMetrics({ defaultMetrics: false });
+    const serverSnapshots = new MetricsSnapshotPublisher(redis, keys, serverMetrics.registry, {
+      role: 'server',
+    });
+    const app = createApp({
+      redis,
+      keyPrefix: prefix,
+      registry: serverMetrics.registry,
+      instance: serverSnapshots.instance,
+      logger: quietLogger(),
+    });
+    const server = await listen(app, { host: '127.0.0.1', port: 0, logger: quietLogger() });
+    url = server.url;
+    closers.push(() => server.close());
+  });
+
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await producer.disconnect();
+    await lagAdmin.disconnect();
+    await webhook.close();
+    await admin.deleteGroups([group]).catch(() => undefined);
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(topic));
+    await admin.deleteTopics({ topics });
+    await admin.disconnect();
+    await store.close();
+    rmSync(lake, { recursive: true, force: true });
+    await deleteKeys(redis, prefix);
+  });
+
+  /** One `strata ingest` replica, in process: the real sink with its metrics published to Redis. */
+  async function startIngest(name: string) {
+    const metrics = new ProcessMetrics();
+    const publisher = new MetricsSnapshotPublisher(redis, keys, metrics.registry, {
+      role: 'ingest',
+      instance: name,
+      intervalMs: 200,
+    });
+    publisher.start();
+    const service = new IngestService(ingestOptionsFrom(pipeline), {
+      kafka,
+      store,
+      metrics: metrics.ingest(),
+      logger: quietLogger(),
+    });
+    await service.start();
+    const stop = async () => {
+      await service.close();
+      await publisher.close();
+    };
+    closers.push(stop);
+    return { stop };
+  }
+
+  async function produce(from: number, count: number): Promise<void> {
+    const now = new Date().toISOString();
+    for (let start = 0; start < count; start += 500) {
+      const messages = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({
+        key: 'bitcoin',
+        value: JSON.stringify({
+          id: 'bitcoin',
+          symbol: 'btc',
+          name: 'Bitcoin',
+          price: 60_000 + from + start + i,
+          market_cap: 1.2e12,
+          total_volume: 3.1e10,
+          price_change_percentage_24h: -1.25,
+          last_updated: now,
+        }),
+      }));
+      await producer.send({ topic, acks: -1, messages });
+    }
+  }
+
+  it('fires the lag alert once when ingest stops under load, resolves when it resumes, and exposes it all', async () => {
+    const monitorMetrics = new ProcessMetrics({ defaultMetrics: false });
+    const monitorSnapshots = new MetricsSnapshotPublisher(redis, keys, monitorMetrics.registry, {
+      role: 'monitor',
+    });
+    closers.push(() => monitorSnapshots.close());
+    const logger = quietLogger();
+    const monitor = new Monitor({
+      pipeline,
+      redis,
+      keys,
+      metrics: monitorMetrics,
+      logger,
+      sinks: [new LogSink(logger), new WebhookSink({ url: webhook.url, timeoutMs: 2_000, logger })],
+      kafkaAdmin: lagAdmin,
+      objectStore: store,
+      publishOwnMetrics: () => monitorSnapshots.publish(),
+    });
+    closers.push(() => monitor.close());
+
+    const first = await startIngest('ingest-1');
+    await produce(0, 100);
+    const caughtUp = await waitFor('ingest to land the first records', async () => {
+      const pass = await monitor.runOnce();
+      const objects = pass.storage?.days.reduce((n, d) => n + d.objects, 0) ?? 0;
+      return pass.lag?.[0]?.totalLag === 0 && objects > 0 ? pass : undefined;
+    });
+    expect(caughtUp.lag?.[0]).toMatchObject({ status: 'OK', members: 1 });
+    // Snapshots are published every 200 ms: wait for one taken after the objects landed.
+    const before = await waitFor('the first replica to publish its figures', async () => {
+      const metrics = await scrape();
+      return metrics('strata_ingest_objects_written_total', { topic }) > 0 ? metrics : undefined;
+    });
+    expect(before('strata_ingest_records_valid_total', { topic })).toBe(100);
+    const objectsByFirst = before('strata_ingest_objects_written_total', { topic });
+
+    await first.stop();
+    await produce(100, 1500);
+    const stopped = await waitFor('lag above 1000', async () => {
+      const report = (await monitor.runOnce()).lag?.[0];
+      return report && report.totalLag > 1000 ? report : undefined;
+    });
+    expect(stopped).toMatchObject({ status: 'STOP', totalLag: 1500, members: 0 });
+    await monitor.runOnce();
+    await monitor.runOnce();
+    expect(webhook.received.map((p) => p.status)).toEqual(['firing']);
+
+    await startIngest('ingest-2');
+    await waitFor(
+      'the alert to resolve',
+      async () => {
+        await monitor.runOnce();
+        return webhook.received.length === 2;
+      },
+      60_000,
+    );
+    expect(webhook.received.map((p) => `${String(p.rule)}:${String(p.status)}`)).toEqual([
+      'consumer_lag_high:firing',
+      'consumer_lag_high:resolved',
+    ]);
+
+    // Everything landed. A stopped process's counters leave the deployment view with it (as a
+    // scrape target's would), so the second replica accounts for the last 1500 records.
+    const after = await waitFor('the last 1500 records counted as valid', async () => {
+      const metrics = await scrape();
+      return metrics('strata_ingest_records_valid_total', { topic }) === 1500 ? metrics : undefined;
+    });
+    const pass = await monitor.runOnce();
+    expect(after('strata_kafka_consumer_group_lag', { group, topic })).toBe(0);
+    expect(after('strata_kafka_consumer_status', { group, topic, status: 'OK' })).toBe(1);
+    const objects = objectsByFirst + after('strata_ingest_objects_written_total', { topic });
+    expect(pass.storage?.days.reduce((n, d) => n + d.objects, 0)).toBe(objects);
+    expect((await scrape())('strata_storage_objects')).toBe(objects);
+  });
+
+  /** Reads /metrics through the strict parser; returns a lookup summing the matching series. */
+  async function scrape(): Promise<(name: string, labels?: Record<string, string>) => number> {
+    const { samples } = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+    return (name, labels = {}) =>
+      samples
+        .filter(
+          (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+        )
+        .reduce((n, s) => n + s.value, 0);
+  }
+});
