@@ -1,5 +1,6 @@
 {#- Fails on every record whose id was already seen at most tolerance_seconds earlier
-    (0 = the same timestamp twice). lookback_hours limits the check to recent data (relative
+    (0 = the same timestamp twice; compared in milliseconds, because
+    whole seconds would flag distinct prices sent within one second). lookback_hours limits the check to recent data (relative
     to var as_of, else now) so it stays cheap on large tables; none checks every row. -#}
 {% test no_duplicate_ids(model, column_name, timestamp_column, tolerance_seconds=0, lookback_hours=none) %}
 with recent as (
@@ -23,5 +24,5 @@ sequenced as (
 select id_value, observed_at, previous_at
 from sequenced
 where previous_at is not null
-  and {{ dbt.datediff('previous_at', 'observed_at', 'second') }} <= {{ tolerance_seconds }}
+  and {{ dbt.datediff('previous_at', 'observed_at', 'millisecond') }} <= {{ tolerance_seconds }} * 1000
 {% endtest %}
