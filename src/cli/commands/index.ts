@@ -9,6 +9,7 @@ import { registerStatusCommand } from './status.ts';
 import { registerWorkerCommand } from './worker.ts';
 import { registerMonitorCommand } from './monitor.ts';
 import { registerServeCommand } from './serve.ts';
+import { registerDemoCommand } from './demo.ts';
 
 /** Every subcommand registers here; each lives in its own module beside this one. */
 export function registerCommands(program: Command): void {
@@ -22,4 +23,5 @@ export function registerCommands(program: Command): void {
   registerWorkerCommand(program);
   registerMonitorCommand(program);
   registerServeCommand(program);
+  registerDemoCommand(program);
 }
