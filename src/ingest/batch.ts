@@ -15,17 +15,22 @@ export interface DeadLetter {
   detail: string;
 }
 
+const INITIAL_CAPACITY = 16 * 1024;
+
 /**
  * The messages of one partition between two cuts: a contiguous offset range [start, end] whose
  * valid records share one UTC day and become one object, and whose invalid records go to the DLQ.
+ * Lines are written straight into one growing buffer, which becomes the object's body.
  */
 export class Batch {
-  readonly lines: string[] = [];
   readonly deadLetters: DeadLetter[] = [];
   day: string | null = null;
   end: number;
-  bytes = 0;
-  newestRecordMs = 0;
+  records = 0;
+  private body = Buffer.allocUnsafe(0);
+  private length = 0;
+  /** Bytes held for dead letters, counted against the buffer budget. */
+  private deadLetterBytes = 0;
 
   constructor(
     readonly start: number,
@@ -35,24 +40,38 @@ export class Batch {
   }
 
   get messageCount(): number {
-    return this.lines.length + this.deadLetters.length;
+    return this.records + this.deadLetters.length;
   }
 
   get isEmpty(): boolean {
     return this.messageCount === 0;
   }
 
-  addRecord(offset: number, line: string, day: string, lastUpdatedMs: number): void {
-    this.lines.push(line);
-    this.bytes += Buffer.byteLength(line);
+  /** Bytes of the object so far (plus dead letters held). */
+  get bytes(): number {
+    return this.length + this.deadLetterBytes;
+  }
+
+  /**
+   * Appends one line: `head` (the record's JSON without its closing brace, as bytes to copy or as
+   * a string) followed by `tail`.
+   */
+  addRecord(offset: number, head: Buffer | string, tail: string, day: string): void {
+    const headBytes = typeof head === 'string' ? Buffer.byteLength(head) : head.length;
+    this.reserve(headBytes + Buffer.byteLength(tail));
+    this.length +=
+      typeof head === 'string'
+        ? this.body.write(head, this.length)
+        : head.copy(this.body, this.length);
+    this.length += this.body.write(tail, this.length);
+    this.records++;
     this.day = day;
     this.end = offset;
-    this.newestRecordMs = Math.max(this.newestRecordMs, lastUpdatedMs);
   }
 
   addDeadLetter(offset: number, letter: DeadLetter): void {
     this.deadLetters.push(letter);
-    this.bytes += letter.message.value?.length ?? 0;
+    this.deadLetterBytes += letter.message.value?.length ?? 0;
     this.end = offset;
   }
 
@@ -73,7 +92,19 @@ export class Batch {
     return !this.isEmpty && nowMs - this.openedAtMs >= ageMs;
   }
 
-  body(): Buffer {
-    return Buffer.from(this.lines.join(''), 'utf8');
+  /** The object's bytes (a view, not a copy). */
+  content(): Buffer {
+    return this.body.subarray(0, this.length);
+  }
+
+  /** Grows the buffer geometrically, so appending n lines copies O(n) bytes in total. */
+  private reserve(extra: number): void {
+    const needed = this.length + extra;
+    if (needed <= this.body.length) return;
+    let capacity = Math.max(INITIAL_CAPACITY, this.body.length * 2);
+    while (capacity < needed) capacity *= 2;
+    const grown = Buffer.allocUnsafe(capacity);
+    this.body.copy(grown, 0, 0, this.length);
+    this.body = grown;
   }
 }

@@ -1,6 +1,8 @@
 import type { Logger } from '../shared/logger.ts';
 
-export type CommitFn = (offsets: { topic: string; partition: number; offset: string }[]) => Promise<void>;
+export type CommitFn = (
+  offsets: { topic: string; partition: number; offset: string }[],
+) => Promise<void>;
 
 /**
  * Commits Kafka offsets behind the object store, never ahead of it: a partition is marked only
@@ -49,7 +51,11 @@ export class OffsetCommitter {
 
   private async drain(): Promise<void> {
     while (this.marked.size > 0) {
-      const batch = [...this.marked].map(([partition, offset]) => ({ topic: this.topic, partition, offset: String(offset) }));
+      const batch = [...this.marked].map(([partition, offset]) => ({
+        topic: this.topic,
+        partition,
+        offset: String(offset),
+      }));
       this.marked.clear();
       try {
         await this.commit(batch);

@@ -1,4 +1,10 @@
-export { IngestService, type IngestDependencies, type IngestOptions, type IngestState, type IngestStats } from './ingest-service.ts';
+export {
+  IngestService,
+  type IngestDependencies,
+  type IngestOptions,
+  type IngestState,
+  type IngestStats,
+} from './ingest-service.ts';
 export { createIngestMetrics, type IngestMetrics } from './metrics.ts';
 export { createKafka, ensureTopics, type TopicSpec } from './kafka.ts';
 export { producePrices, type ProducePricesOptions, type ProduceResult } from './producer.ts';

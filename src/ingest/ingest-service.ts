@@ -1,8 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type Producer,
+} from 'kafkajs';
 import { backoffDelay, type BackoffOptions } from '../shared/backoff.ts';
-import { errorMessage } from '../shared/errors.ts';
+import { WorkFailedError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import type { BatchLimits } from './batch.ts';
@@ -97,7 +103,14 @@ export class IngestService {
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly now: () => number;
   private readonly statePrefix: string;
-  private readonly tally = { consumed: 0, valid: 0, invalid: 0, objects: 0, bytesWritten: 0, uploadErrors: 0 };
+  private readonly tally = {
+    consumed: 0,
+    valid: 0,
+    invalid: 0,
+    objects: 0,
+    bytesWritten: 0,
+    uploadErrors: 0,
+  };
   private generation = 0;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -123,9 +136,16 @@ export class IngestService {
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
     });
-    this.producer = deps.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.producer = deps.kafka.producer({
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.deadLetters = new DeadLetterPublisher(this.producer, options.dlqTopic, options.topic);
-    this.committer = new OffsetCommitter(options.topic, (offsets) => this.consumer.commitOffsets(offsets), deps.logger);
+    this.committer = new OffsetCommitter(
+      options.topic,
+      (offsets) => this.consumer.commitOffsets(offsets),
+      deps.logger,
+    );
     this.done = new Promise<void>((resolve, reject) => {
       this.resolveDone = resolve;
       this.rejectDone = reject;
@@ -144,7 +164,14 @@ export class IngestService {
     const admin = this.deps.kafka.admin();
     await admin.connect();
     try {
-      await ensureTopics(admin, [{ topic, partitions, replicationFactor }, { topic: dlqTopic, partitions, replicationFactor }], this.deps.logger);
+      await ensureTopics(
+        admin,
+        [
+          { topic, partitions, replicationFactor },
+          { topic: dlqTopic, partitions, replicationFactor },
+        ],
+        this.deps.logger,
+      );
     } finally {
       await admin.disconnect();
     }
@@ -160,12 +187,25 @@ export class IngestService {
     });
     const tick = Math.max(50, Math.min(1_000, Math.floor(this.options.batch.maxAgeMs / 4)));
     this.timers.push(setInterval(() => this.flushAged(), tick));
-    this.timers.push(setInterval(() => this.logProgress(), this.options.progressIntervalMs ?? 15_000));
+    this.timers.push(
+      setInterval(() => this.logProgress(), this.options.progressIntervalMs ?? 15_000),
+    );
     if (this.state === 'starting') this.state = 'running';
     this.deps.logger.info(
-      { topic, groupId: this.options.groupId, store: this.deps.store.location, prefix: this.options.prefix },
+      {
+        topic,
+        groupId: this.options.groupId,
+        store: this.deps.store.location,
+        prefix: this.options.prefix,
+      },
       'ingest running',
     );
+  }
+
+  /** Stops with `error`: `done` rejects with it once the shutdown has run. */
+  private fail(error: unknown): void {
+    this.failure ??= error;
+    void this.close();
   }
 
   /** Stops taking work, lands open batches, commits, leaves the group. Safe to call twice. */
@@ -181,20 +221,25 @@ export class IngestService {
       ...this.tally,
       bufferedBytes: this.bufferedBytes(),
       assigned: slots.map((s) => s.partition).sort((a, b) => a - b),
-      paused: slots.filter((s) => s.blocked).map((s) => s.partition).sort((a, b) => a - b),
+      paused: slots
+        .filter((s) => s.blocked)
+        .map((s) => s.partition)
+        .sort((a, b) => a - b),
     };
   }
 
   private watchConsumer(): void {
     const { events } = this.consumer;
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) => this.onAssignment(payload.memberAssignment[this.options.topic] ?? []));
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) =>
+      this.onAssignment(payload.memberAssignment[this.options.topic] ?? []),
+    );
     this.consumer.on(events.REBALANCING, () => this.deps.logger.info('group rebalancing'));
     this.consumer.on(events.CRASH, ({ payload }) => {
-      this.deps.logger.error({ err: payload.error, restart: payload.restart }, 'kafka consumer crashed');
-      if (!payload.restart) {
-        this.failure = payload.error;
-        void this.close();
-      }
+      this.deps.logger.error(
+        { err: payload.error, restart: payload.restart },
+        'kafka consumer crashed',
+      );
+      if (!payload.restart) this.fail(payload.error);
     });
   }
 
@@ -219,7 +264,8 @@ export class IngestService {
       });
     }
     this.committer.setAssigned(partitions);
-    if (this.state === 'running' || this.state === 'starting') this.consumer.resume([{ topic: this.options.topic }]);
+    if (this.state === 'running' || this.state === 'starting')
+      this.consumer.resume([{ topic: this.options.topic }]);
     this.deps.logger.info({ partitions, generation: this.generation }, 'partitions assigned');
   }
 
@@ -236,27 +282,58 @@ export class IngestService {
     await payload.heartbeat();
   }
 
+  /**
+   * Gives the batch to the partition's sink (claiming the partition on its first batch) and
+   * resolves the offsets the sink took; what it did not take is fetched again after a resume.
+   */
   private async consumeBatch(slot: Slot, payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    if (slot.blocked || this.state !== 'running' || payload.isStale() || this.slots.get(slot.partition) !== slot) return;
+    if (
+      slot.blocked ||
+      this.state !== 'running' ||
+      payload.isStale() ||
+      this.slots.get(slot.partition) !== slot
+    )
+      return;
     const first = Number(batch.messages[0]?.offset ?? batch.firstOffset());
     const sink = slot.sink ?? (await this.claim(slot, first));
     if (sink === null) return;
+    if (Number(batch.highWatermark) < sink.position) {
+      // The log ends before what already landed: the topic was deleted and created again (or lost
+      // data). Going on would skip the new records as already landed, so stop and say why.
+      this.fail(
+        new WorkFailedError(
+          `${this.options.topic}[${slot.partition}] ends at offset ${batch.highWatermark}, but offsets up to ${sink.position} already landed in ${this.deps.store.location}; ` +
+            'was the topic recreated? Move the position log (_strata/ingest/...) and the data aside, or use another prefix.',
+        ),
+      );
+      return;
+    }
     if (first > sink.position && slot.soughtTo !== sink.position) {
       // Kafka's committed offset is past an announced object that must be rewritten: go back.
-      this.deps.logger.info({ partition: slot.partition, from: first, to: sink.position }, 'seeking back to rewrite an announced object');
-      slot.soughtTo = sink.position;
-      this.consumer.seek({ topic: this.options.topic, partition: slot.partition, offset: String(sink.position) });
+      this.deps.logger.info(
+        { partition: slot.partition, from: first, to: sink.position },
+        'seeking back to rewrite an announced object',
+      );
+      this.seekTo(slot, sink.position);
       return;
     }
     const result = await sink.consume(batch.messages, this.control);
     if (result.lastOffset !== null) payload.resolveOffset(String(result.lastOffset));
-    if (result.outcome === 'failed') this.onWriteFailure(slot, result.error);
+  }
+
+  private seekTo(slot: Slot, offset: number): void {
+    slot.soughtTo = offset;
+    this.consumer.seek({
+      topic: this.options.topic,
+      partition: slot.partition,
+      offset: String(offset),
+    });
   }
 
   private async claim(slot: Slot, fetchFrom: number): Promise<PartitionSink | null> {
     try {
-      slot.sink = await PartitionSink.claim(this.sinkContext(slot.partition), fetchFrom);
+      slot.sink = await PartitionSink.claim(this.sinkContext(slot), fetchFrom);
     } catch (error) {
       this.onWriteFailure(slot, error);
       return null;
@@ -264,7 +341,10 @@ export class IngestService {
     slot.soughtTo = null;
     if (fetchFrom < slot.sink.settled) {
       // Landed but not committed before the last owner stopped: skip those, and commit them now.
-      this.deps.logger.info({ partition: slot.partition, from: fetchFrom, to: slot.sink.settled }, 'skipping offsets already landed');
+      this.deps.logger.info(
+        { partition: slot.partition, from: fetchFrom, to: slot.sink.settled },
+        'skipping offsets already landed',
+      );
       this.committer.mark(slot.partition, slot.sink.settled);
     }
     return slot.sink;
@@ -275,9 +355,11 @@ export class IngestService {
     overBudget: () => this.bufferedBytes() > this.options.maxBufferedBytes,
   };
 
-  private sinkContext(partition: number): SinkContext {
+  private sinkContext(slot: Slot): SinkContext {
     const { topic } = this.options;
     const { metrics } = this.deps;
+    const { partition } = slot;
+    const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     return {
       store: this.deps.store,
       topic,
@@ -286,7 +368,7 @@ export class IngestService {
       statePrefix: this.statePrefix,
       limits: this.options.batch,
       maxRecordBytes: this.options.maxRecordBytes,
-      owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+      owner,
       deadLetters: this.deadLetters,
       onSettled: (offset) => this.committer.mark(partition, offset),
       onObjectWritten: (bytes, _records, seconds) => {
@@ -296,16 +378,21 @@ export class IngestService {
         metrics.bytesWritten.inc({ topic }, bytes);
         metrics.uploadDuration.observe({ topic }, seconds);
       },
-      onRecord: (valid, reason) => {
-        this.tally.consumed++;
-        metrics.recordsConsumed.inc({ topic });
-        if (valid) {
-          this.tally.valid++;
-          metrics.recordsValid.inc({ topic });
-        } else {
-          this.tally.invalid++;
-          metrics.recordsInvalid.inc({ topic, reason: reason ?? 'unknown' });
+      onRecords: (valid, invalid) => {
+        let rejected = 0;
+        for (const [reason, count] of invalid) {
+          rejected += count;
+          metrics.recordsInvalid.inc({ topic, reason }, count);
         }
+        this.tally.consumed += valid + rejected;
+        this.tally.valid += valid;
+        this.tally.invalid += rejected;
+        if (valid + rejected > 0) metrics.recordsConsumed.inc({ topic }, valid + rejected);
+        if (valid > 0) metrics.recordsValid.inc({ topic }, valid);
+      },
+      // Only the slot's current sink may pause it; a dropped sink's late failure is history.
+      onLandingFailed: (error) => {
+        if (slot.sink?.owner === owner) this.onWriteFailure(slot, error);
       },
       logger: this.deps.logger,
       now: this.now,
@@ -321,8 +408,18 @@ export class IngestService {
     const { partition } = slot;
     // A write of a previous generation: that slot is gone and must not pause the new owner.
     if (this.slots.get(partition) !== slot) return;
+    if (this.state !== 'running') {
+      this.deps.logger.warn(
+        { partition, error: errorMessage(error) },
+        'write failed while stopping',
+      );
+      return;
+    }
     if (error instanceof FencedError) {
-      this.deps.logger.warn({ partition, reason: error.message }, 'partition fenced by a newer owner; waiting for the rebalance');
+      this.deps.logger.warn(
+        { partition, reason: error.message },
+        'partition fenced by a newer owner; waiting for the rebalance',
+      );
       slot.sink = null;
       this.pause(slot);
       this.schedule(slot, FENCED_WAIT_MS, () => this.unblock(slot));
@@ -332,7 +429,10 @@ export class IngestService {
     this.deps.metrics.uploadErrors.inc({ topic: this.options.topic });
     slot.healAttempt++;
     const delay = backoffDelay(slot.healAttempt, this.options.healBackoff ?? DEFAULT_HEAL);
-    this.deps.logger.warn({ partition, attempt: slot.healAttempt, retryInMs: delay, error: errorMessage(error) }, 'write failed; partition paused');
+    this.deps.logger.warn(
+      { partition, attempt: slot.healAttempt, retryInMs: delay, error: errorMessage(error) },
+      'write failed; partition paused',
+    );
     this.pause(slot);
     this.schedule(slot, delay, () => this.heal(slot));
   }
@@ -343,11 +443,14 @@ export class IngestService {
       try {
         // A failed claim has no sink: resuming lets the next batch claim again.
         if (slot.sink?.isStuck) await slot.sink.retry();
-      } catch (error) {
-        this.onWriteFailure(slot, error);
-        return;
+      } catch {
+        return; // the sink reported it through onLandingFailed, which scheduled the next attempt
       }
-      if (slot.healAttempt > 0) this.deps.logger.info({ partition: slot.partition, attempts: slot.healAttempt }, 'write healed; partition resumed');
+      if (slot.healAttempt > 0)
+        this.deps.logger.info(
+          { partition: slot.partition, attempts: slot.healAttempt },
+          'write healed; partition resumed',
+        );
       this.unblock(slot);
     });
   }
@@ -361,8 +464,10 @@ export class IngestService {
       void slot.lock.run(async () => {
         slot.ageFlushQueued = false;
         const sink = slot.sink;
-        if (sink === null || slot.blocked || this.state !== 'running' || !sink.isDue(this.now())) return;
-        await sink.flushOpen().catch((error: unknown) => this.onWriteFailure(slot, error));
+        if (sink === null || slot.blocked || this.state !== 'running' || !sink.isDue(this.now()))
+          return;
+        // A failure is reported through onLandingFailed.
+        await sink.flushOpen().catch(() => undefined);
       });
     }
   }
@@ -383,7 +488,9 @@ export class IngestService {
     this.clearTimer(slot);
     slot.timer = setTimeout(() => {
       slot.timer = null;
-      void Promise.resolve(action()).catch((error: unknown) => this.deps.logger.error({ err: error }, 'partition timer failed'));
+      void Promise.resolve(action()).catch((error: unknown) =>
+        this.deps.logger.error({ err: error }, 'partition timer failed'),
+      );
     }, delayMs);
   }
 
@@ -411,7 +518,10 @@ export class IngestService {
     this.deps.metrics.throughput.set({ topic }, rate);
     this.deps.metrics.bufferedBytes.set({ topic }, stats.bufferedBytes);
     this.deps.metrics.pausedPartitions.set({ topic }, stats.paused.length);
-    this.deps.logger.info({ ...stats, recordsPerSecond: Math.round(rate * 10) / 10 }, 'ingest progress');
+    this.deps.logger.info(
+      { ...stats, recordsPerSecond: Math.round(rate * 10) / 10 },
+      'ingest progress',
+    );
   }
 
   private async shutdown(): Promise<void> {
@@ -428,8 +538,16 @@ export class IngestService {
     await this.untilIdle();
     await this.landAll();
     await this.committer.flush();
-    await this.consumer.disconnect().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'consumer disconnect failed'));
-    await this.producer.disconnect().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'producer disconnect failed'));
+    await this.consumer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error }, 'consumer disconnect failed'),
+      );
+    await this.producer
+      .disconnect()
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error }, 'producer disconnect failed'),
+      );
     this.logProgress();
     this.state = this.failure === undefined ? 'stopped' : 'failed';
     this.deps.logger.info({ state: this.state }, 'ingest stopped');
@@ -449,7 +567,10 @@ export class IngestService {
             await sink.retry();
             await sink.flushOpen();
           } catch (error) {
-            this.deps.logger.warn({ partition: slot.partition, error: errorMessage(error) }, 'could not land a batch at shutdown; Kafka keeps it');
+            this.deps.logger.warn(
+              { partition: slot.partition, error: errorMessage(error) },
+              'could not land a batch at shutdown; Kafka keeps it',
+            );
           }
         }),
       ),
@@ -457,7 +578,10 @@ export class IngestService {
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        this.deps.logger.warn({ graceMs: grace }, 'shutdown grace time over; leaving unlanded batches to Kafka');
+        this.deps.logger.warn(
+          { graceMs: grace },
+          'shutdown grace time over; leaving unlanded batches to Kafka',
+        );
         resolve();
       }, grace);
     });

@@ -34,13 +34,21 @@ export interface TopicSpec {
  * Creates the topics that do not exist yet. Existing topics are left alone (a topic with fewer
  * partitions than configured is reported, not altered: repartitioning moves keys between partitions).
  */
-export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], logger: Logger): Promise<void> {
+export async function ensureTopics(
+  admin: Admin,
+  specs: readonly TopicSpec[],
+  logger: Logger,
+): Promise<void> {
   const existing = new Set(await admin.listTopics());
   const missing = specs.filter((s) => !existing.has(s.topic));
   if (missing.length > 0) {
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((s) => ({ topic: s.topic, numPartitions: s.partitions, replicationFactor: s.replicationFactor })),
+      topics: missing.map((s) => ({
+        topic: s.topic,
+        numPartitions: s.partitions,
+        replicationFactor: s.replicationFactor,
+      })),
     });
     logger.info({ topics: missing.map((s) => s.topic) }, 'created topics');
   }
@@ -50,7 +58,10 @@ export async function ensureTopics(admin: Admin, specs: readonly TopicSpec[], lo
   for (const topic of metadata.topics) {
     const wanted = present.find((s) => s.topic === topic.name)?.partitions ?? 0;
     if (topic.partitions.length < wanted) {
-      logger.warn({ topic: topic.name, partitions: topic.partitions.length, configured: wanted }, 'topic has fewer partitions than configured');
+      logger.warn(
+        { topic: topic.name, partitions: topic.partitions.length, configured: wanted },
+        'topic has fewer partitions than configured',
+      );
     }
   }
 }

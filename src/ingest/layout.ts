@@ -24,11 +24,18 @@ export function dayPrefix(prefix: string, day: string): string {
   return `${prefix}/year=${year}/month=${month}/day=${dd}/`;
 }
 
-export function objectKey(prefix: string, day: string, topic: string, partition: number, startOffset: string): string {
+export function objectKey(
+  prefix: string,
+  day: string,
+  topic: string,
+  partition: number,
+  startOffset: string,
+): string {
   return `${dayPrefix(prefix, day)}${topic}+${partition}+${startOffset}.jsonl`;
 }
 
-const KEY = /^(.+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/([A-Za-z0-9._-]+)\+(\d+)\+(\d+)\.jsonl$/;
+const KEY =
+  /^(.+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/([A-Za-z0-9._-]+)\+(\d+)\+(\d+)\.jsonl$/;
 
 export interface ParsedObjectKey {
   prefix: string;
@@ -51,21 +58,27 @@ export function parseObjectKey(key: string): ParsedObjectKey | null {
   };
 }
 
-/** One line of an object: the record's fields, its Kafka coordinates, and when it was ingested. */
+/**
+ * One line of an object: the record's fields, its Kafka coordinates, and when it was ingested.
+ * The sink writes the same bytes in two pieces (`recordHead` or the canonical value bytes, then
+ * `lineTail`) to avoid building each line as a string.
+ */
 export function formatLine(record: PriceRecord, at: KafkaCoordinates, ingestedAt: string): string {
-  return `${JSON.stringify({
-    id: record.id,
-    symbol: record.symbol,
-    name: record.name,
-    price: record.price,
-    market_cap: record.market_cap,
-    total_volume: record.total_volume,
-    price_change_percentage_24h: record.price_change_percentage_24h,
-    last_updated: record.last_updated,
-    kafka_topic: at.topic,
-    kafka_partition: at.partition,
-    kafka_offset: Number(at.offset),
-    kafka_timestamp: new Date(Number(at.timestamp)).toISOString(),
-    ingested_at: ingestedAt,
-  })}\n`;
+  return recordHead(record) + lineTail(at, ingestedAt);
+}
+
+/** The record as canonical JSON without its closing brace (the same bytes JSON.stringify writes). */
+export function recordHead(r: PriceRecord): string {
+  const q = JSON.stringify;
+  return `{"id":${q(r.id)},"symbol":${q(r.symbol)},"name":${q(r.name)},"price":${q(r.price)},"market_cap":${q(r.market_cap)},"total_volume":${q(r.total_volume)},"price_change_percentage_24h":${q(r.price_change_percentage_24h)},"last_updated":${q(r.last_updated)}`;
+}
+
+/** Messages fetched together share their timestamp more often than not. */
+let lastTimestamp = { ms: '', iso: '' };
+
+/** The Kafka coordinates and ingest time that close a line, with its newline. */
+export function lineTail(at: KafkaCoordinates, ingestedAt: string): string {
+  if (at.timestamp !== lastTimestamp.ms)
+    lastTimestamp = { ms: at.timestamp, iso: new Date(Number(at.timestamp)).toISOString() };
+  return `,"kafka_topic":${JSON.stringify(at.topic)},"kafka_partition":${at.partition},"kafka_offset":${at.offset},"kafka_timestamp":"${lastTimestamp.iso}","ingested_at":"${ingestedAt}"}\n`;
 }

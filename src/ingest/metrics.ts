@@ -18,11 +18,36 @@ export interface IngestMetrics {
 export function createIngestMetrics(registry: Registry): IngestMetrics {
   const registers = [registry];
   return {
-    recordsConsumed: new Counter({ name: 'strata_ingest_records_consumed_total', help: 'Kafka messages taken by the sink', labelNames: ['topic'], registers }),
-    recordsValid: new Counter({ name: 'strata_ingest_records_valid_total', help: 'Messages that passed validation', labelNames: ['topic'], registers }),
-    recordsInvalid: new Counter({ name: 'strata_ingest_records_invalid_total', help: 'Messages sent to the dead-letter topic', labelNames: ['topic', 'reason'], registers }),
-    objectsWritten: new Counter({ name: 'strata_ingest_objects_written_total', help: 'Objects written to storage', labelNames: ['topic'], registers }),
-    bytesWritten: new Counter({ name: 'strata_ingest_bytes_written_total', help: 'Bytes of objects written to storage', labelNames: ['topic'], registers }),
+    recordsConsumed: new Counter({
+      name: 'strata_ingest_records_consumed_total',
+      help: 'Kafka messages taken by the sink',
+      labelNames: ['topic'],
+      registers,
+    }),
+    recordsValid: new Counter({
+      name: 'strata_ingest_records_valid_total',
+      help: 'Messages that passed validation',
+      labelNames: ['topic'],
+      registers,
+    }),
+    recordsInvalid: new Counter({
+      name: 'strata_ingest_records_invalid_total',
+      help: 'Messages sent to the dead-letter topic',
+      labelNames: ['topic', 'reason'],
+      registers,
+    }),
+    objectsWritten: new Counter({
+      name: 'strata_ingest_objects_written_total',
+      help: 'Objects written to storage',
+      labelNames: ['topic'],
+      registers,
+    }),
+    bytesWritten: new Counter({
+      name: 'strata_ingest_bytes_written_total',
+      help: 'Bytes of objects written to storage',
+      labelNames: ['topic'],
+      registers,
+    }),
     uploadDuration: new Histogram({
       name: 'strata_ingest_upload_duration_seconds',
       help: 'Time to write one object durably',
@@ -30,9 +55,29 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
-    uploadErrors: new Counter({ name: 'strata_ingest_upload_errors_total', help: 'Failed storage or dead-letter writes (each is retried)', labelNames: ['topic'], registers }),
-    throughput: new Gauge({ name: 'strata_ingest_throughput_records_per_second', help: 'Records consumed per second over the last progress interval', labelNames: ['topic'], registers }),
-    bufferedBytes: new Gauge({ name: 'strata_ingest_buffered_bytes', help: 'Bytes held in batches not yet landed', labelNames: ['topic'], registers }),
-    pausedPartitions: new Gauge({ name: 'strata_ingest_paused_partitions', help: 'Partitions paused because storage is failing', labelNames: ['topic'], registers }),
+    uploadErrors: new Counter({
+      name: 'strata_ingest_upload_errors_total',
+      help: 'Failed storage or dead-letter writes (each is retried)',
+      labelNames: ['topic'],
+      registers,
+    }),
+    throughput: new Gauge({
+      name: 'strata_ingest_throughput_records_per_second',
+      help: 'Records consumed per second over the last progress interval',
+      labelNames: ['topic'],
+      registers,
+    }),
+    bufferedBytes: new Gauge({
+      name: 'strata_ingest_buffered_bytes',
+      help: 'Bytes held in batches not yet landed',
+      labelNames: ['topic'],
+      registers,
+    }),
+    pausedPartitions: new Gauge({
+      name: 'strata_ingest_paused_partitions',
+      help: 'Partitions paused because storage is failing',
+      labelNames: ['topic'],
+      registers,
+    }),
   };
 }

@@ -34,13 +34,15 @@ export class LakeObserver {
 
   async observe(nowMs: number = Date.now()): Promise<LakeObservation> {
     const latest = await this.latestDay(nowMs);
-    if (latest === null) return { newestRecordTime: null, objectCount: 0, recordCount: 0, latestDay: null };
+    if (latest === null)
+      return { newestRecordTime: null, objectCount: 0, recordCount: 0, latestDay: null };
     let records = 0;
     let newest: number | null = null;
     for (const object of latest.objects) {
       const stats = await this.statsOf(object);
       records += stats.records;
-      if (stats.newestMs !== null && (newest === null || stats.newestMs > newest)) newest = stats.newestMs;
+      if (stats.newestMs !== null && (newest === null || stats.newestMs > newest))
+        newest = stats.newestMs;
     }
     this.forgetExcept(latest.objects);
     return {
@@ -85,7 +87,11 @@ export class LakeObserver {
 }
 
 /** One-shot observation, for callers that do not poll. */
-export function observeLake(store: ObjectStore, prefix: string, nowMs?: number): Promise<LakeObservation> {
+export function observeLake(
+  store: ObjectStore,
+  prefix: string,
+  nowMs?: number,
+): Promise<LakeObservation> {
   return new LakeObserver(store, prefix).observe(nowMs);
 }
 

@@ -4,7 +4,10 @@ import type { IngestOptions } from './ingest-service.ts';
 export type PipelineIngestSections = Pick<Pipeline, 'kafka' | 'ingest' | 'storage'>;
 
 /** Maps the compiled pipeline onto the sink's options; `overrides` wins (CLI flags, tests). */
-export function ingestOptionsFrom(pipeline: PipelineIngestSections, overrides: Partial<IngestOptions> = {}): IngestOptions {
+export function ingestOptionsFrom(
+  pipeline: PipelineIngestSections,
+  overrides: Partial<IngestOptions> = {},
+): IngestOptions {
   return {
     topic: pipeline.kafka.topic,
     dlqTopic: pipeline.kafka.dlqTopic,

@@ -2,9 +2,9 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '../shared/logger.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import { Batch, type BatchLimits, type DeadLetter } from './batch.ts';
-import { formatLine, objectKey, utcDay } from './layout.ts';
+import { lineTail, objectKey, recordHead } from './layout.ts';
 import { FencedError, PositionLog, type PendingObject, type PositionEntry } from './positions.ts';
-import { validateRecord } from './record.ts';
+import { validateRecord, type InvalidReason, type Validation } from './record.ts';
 
 /** What a partition sink needs from the process around it. */
 export interface SinkContext {
@@ -23,7 +23,10 @@ export interface SinkContext {
   /** Called once an object is durable: offsets below `offset` may be committed. */
   onSettled(offset: number): void;
   onObjectWritten(bytes: number, records: number, seconds: number): void;
-  onRecord(valid: boolean, reason?: string): void;
+  /** Validation outcomes of one consume() call. */
+  onRecords(valid: number, invalid: ReadonlyMap<InvalidReason, number>): void;
+  /** A batch failed to land in the background; the sink takes nothing more until retry(). */
+  onLandingFailed(error: unknown): void;
   logger: Logger;
   now(): number;
 }
@@ -35,10 +38,11 @@ export interface ConsumeControl {
   overBudget(): boolean;
 }
 
-export type ConsumeResult =
-  /** `lastOffset`: the last message taken (its offset can be resolved in Kafka), or null. */
-  | { outcome: 'done' | 'stopped'; lastOffset: number | null }
-  | { outcome: 'failed'; lastOffset: number | null; error: unknown };
+export interface ConsumeResult {
+  outcome: 'done' | 'stopped';
+  /** The last message taken (its offset can be resolved in Kafka), or null. */
+  lastOffset: number | null;
+}
 
 type Stage = 'dead-letters' | 'intent' | 'data';
 
@@ -49,13 +53,16 @@ interface SealedBatch {
 }
 
 const PRUNE_EVERY = 8;
+/** Batches cut but not landed; beyond this, taking messages waits for storage. */
+const MAX_SEALED = 2;
 
 /**
  * The writer of one partition between a claim and the loss of the partition. It cuts the
- * partition's messages into batches and lands each batch in this order: dead letters published,
- * intent appended to the position log (the fencing point), object written, offset settled. A
- * claim that finds an intent whose object may be missing replays exactly that offset range
- * before anything else, so a recut can never overlap an object that already exists.
+ * partition's messages into batches and lands each batch, in offset order, in this order of steps:
+ * dead letters published, intent appended to the position log (the fencing point), object
+ * written, offset settled. Landing runs behind consumption (at most MAX_SEALED batches), so
+ * storage latency overlaps with reading Kafka. A claim that finds an intent whose object may be
+ * missing replays exactly that offset range first, so a recut never overlaps an existing object.
  */
 export class PartitionSink {
   private readonly log: PositionLog;
@@ -67,7 +74,9 @@ export class PartitionSink {
   private settledOffset: number;
   private replay: { pending: PendingObject; batch: Batch } | null;
   private open: Batch | null = null;
-  private sealed: SealedBatch | null = null;
+  private readonly sealed: SealedBatch[] = [];
+  private landing: Promise<void> | null = null;
+  private failure: { error: unknown } | null = null;
 
   private constructor(
     private readonly ctx: SinkContext,
@@ -109,7 +118,13 @@ export class PartitionSink {
       try {
         await log.append(seq, entry);
         ctx.logger.info(
-          { topic: ctx.topic, partition: ctx.partition, epoch: entry.epoch, next: entry.next, replay: pending },
+          {
+            topic: ctx.topic,
+            partition: ctx.partition,
+            epoch: entry.epoch,
+            next: entry.next,
+            replay: pending,
+          },
           'claimed partition',
         );
         return new PartitionSink(ctx, log, seq, entry);
@@ -118,6 +133,11 @@ export class PartitionSink {
         if (!(error instanceof FencedError) || attempt >= 5) throw error;
       }
     }
+  }
+
+  /** The claim this sink writes under. */
+  get owner(): string {
+    return this.ctx.owner;
   }
 
   /** The offset Kafka should deliver next. */
@@ -131,117 +151,186 @@ export class PartitionSink {
   }
 
   get bufferedBytes(): number {
-    return (this.open?.bytes ?? 0) + (this.sealed?.batch.bytes ?? 0) + (this.replay?.batch.bytes ?? 0);
+    let bytes = (this.open?.bytes ?? 0) + (this.replay?.batch.bytes ?? 0);
+    for (const s of this.sealed) bytes += s.batch.bytes;
+    return bytes;
   }
 
-  /** A batch is cut but not yet landed (a write failed); nothing more is taken until it lands. */
+  /** A batch failed to land; nothing more is taken until retry() lands it. */
   get isStuck(): boolean {
-    return this.sealed !== null;
+    return this.failure !== null;
   }
 
   /** Whether the open batch has waited maxAge: a quiet partition still lands its records. */
   isDue(nowMs: number): boolean {
-    return this.sealed === null && (this.open?.isOlderThan(this.ctx.limits.maxAgeMs, nowMs) ?? false);
+    return (
+      this.failure === null && (this.open?.isOlderThan(this.ctx.limits.maxAgeMs, nowMs) ?? false)
+    );
   }
 
   /**
-   * Takes messages in offset order, landing batches as they fill. Stops at the first failure,
-   * leaving the failed batch sealed for `retry()`; messages after it are not taken.
+   * Takes messages in offset order, cutting batches as they fill and landing them behind. Stops
+   * early when the process stops or a landing failed; messages after that are not taken.
    */
-  async consume(messages: readonly KafkaMessage[], control: ConsumeControl): Promise<ConsumeResult> {
+  async consume(
+    messages: readonly KafkaMessage[],
+    control: ConsumeControl,
+  ): Promise<ConsumeResult> {
+    const ingestedAt = new Date(this.ctx.now()).toISOString();
+    const tally = { valid: 0, invalid: new Map<InvalidReason, number>() };
     let lastOffset: number | null = null;
-    for (const message of messages) {
-      const offset = Number(message.offset);
-      if (offset < this.nextOffset) {
-        lastOffset = offset; // already settled by an earlier owner
-        continue;
-      }
-      if (!control.shouldContinue() || this.sealed !== null) return { outcome: 'stopped', lastOffset };
-      try {
-        if (this.replay && offset > this.replay.pending.end) await this.finishReplay();
-        if (this.replay) {
-          this.takeReplayed(message, offset);
-          lastOffset = offset;
-          if (offset === this.replay.pending.end) await this.finishReplay();
+    try {
+      for (const message of messages) {
+        const offset = Number(message.offset);
+        if (offset < this.nextOffset) {
+          lastOffset = offset; // already settled by an earlier owner
           continue;
         }
-        await this.take(message, offset, control);
+        if (!control.shouldContinue() || this.failure !== null)
+          return { outcome: 'stopped', lastOffset };
+        if (this.replay && offset > this.replay.pending.end) this.sealReplay();
+        if (this.replay) {
+          this.takeReplayed(message, offset, ingestedAt);
+          if (offset === this.replay.pending.end) this.sealReplay();
+        } else {
+          this.take(message, offset, ingestedAt, control, tally);
+          if (this.open?.isFull(this.ctx.limits)) this.sealOpen();
+        }
         lastOffset = offset;
-        if (this.open?.isFull(this.ctx.limits)) await this.flushOpen();
-      } catch (error) {
-        return { outcome: 'failed', lastOffset, error };
+        if (this.sealed.length > MAX_SEALED) await this.landing;
       }
+      return { outcome: 'done', lastOffset };
+    } finally {
+      this.ctx.onRecords(tally.valid, tally.invalid);
     }
-    return { outcome: 'done', lastOffset };
   }
 
-  /** Cuts the open batch (age, shutdown, buffer pressure) and lands it. */
+  /** Cuts the open batch (age, shutdown) and waits until everything cut so far has landed. */
   async flushOpen(): Promise<void> {
-    if (this.sealed) await this.landSealed();
-    const batch = this.open;
-    if (batch === null || batch.isEmpty) return;
-    this.open = null;
-    this.sealed = {
-      batch,
-      key: batch.day === null ? null : objectKey(this.ctx.prefix, batch.day, this.ctx.topic, this.ctx.partition, String(batch.start)),
-      stage: batch.deadLetters.length > 0 ? 'dead-letters' : 'intent',
-    };
-    await this.landSealed();
+    this.sealOpen();
+    await this.landed();
   }
 
-  /** Lands the batch a failed write left sealed. */
+  /** Lands again what a failed landing left, and waits for it. */
   async retry(): Promise<void> {
-    await this.landSealed();
+    this.failure = null;
+    this.startLanding();
+    await this.landed();
   }
 
-  private async take(message: KafkaMessage, offset: number, control: ConsumeControl): Promise<void> {
+  /** Waits until the queue is empty, or throws what stopped it. */
+  private async landed(): Promise<void> {
+    if (this.landing) await this.landing;
+    const failure = this.failure;
+    if (failure) throw failure.error;
+  }
+
+  private take(
+    message: KafkaMessage,
+    offset: number,
+    ingestedAt: string,
+    control: ConsumeControl,
+    tally: { valid: number; invalid: Map<InvalidReason, number> },
+  ): void {
     const result = validateRecord(message.value, this.ctx.maxRecordBytes);
-    this.ctx.onRecord(result.ok, result.ok ? undefined : result.reason);
     if (!result.ok) {
-      this.openAt(offset).addDeadLetter(offset, { message, partition: this.ctx.partition, reason: result.reason, detail: result.detail });
+      tally.invalid.set(result.reason, (tally.invalid.get(result.reason) ?? 0) + 1);
+      this.openAt(offset).addDeadLetter(offset, {
+        message,
+        partition: this.ctx.partition,
+        reason: result.reason,
+        detail: result.detail,
+      });
       this.nextOffset = offset + 1;
       return;
     }
-    const day = utcDay(result.lastUpdatedMs);
-    const line = formatLine(result.record, this.coordinates(message), new Date(this.ctx.now()).toISOString());
+    tally.valid++;
+    const day = result.record.last_updated.slice(0, 10);
+    const { head, tail } = this.linePieces(message, result, ingestedAt);
     const open = this.open;
-    if (open && (open.wouldSpanDays(day) || open.wouldOverflow(Buffer.byteLength(line), this.ctx.limits) || control.overBudget())) {
-      await this.flushOpen();
+    const lineBytes =
+      (typeof head === 'string' ? Buffer.byteLength(head) : head.length) + tail.length;
+    if (
+      open &&
+      (open.wouldSpanDays(day) ||
+        open.wouldOverflow(lineBytes, this.ctx.limits) ||
+        control.overBudget())
+    ) {
+      this.sealOpen();
     }
-    this.openAt(offset).addRecord(offset, line, day, result.lastUpdatedMs);
+    this.openAt(offset).addRecord(offset, head, tail, day);
     this.nextOffset = offset + 1;
   }
 
-  private takeReplayed(message: KafkaMessage, offset: number): void {
+  private takeReplayed(message: KafkaMessage, offset: number, ingestedAt: string): void {
     const replay = this.replay!;
     const result = validateRecord(message.value, this.ctx.maxRecordBytes);
     // Invalid records of this range were dead-lettered before its intent was written.
     if (result.ok) {
-      const line = formatLine(result.record, this.coordinates(message), new Date(this.ctx.now()).toISOString());
-      replay.batch.addRecord(offset, line, utcDay(result.lastUpdatedMs), result.lastUpdatedMs);
+      const { head, tail } = this.linePieces(message, result, ingestedAt);
+      replay.batch.addRecord(offset, head, tail, result.record.last_updated.slice(0, 10));
     }
     this.nextOffset = offset + 1;
   }
 
-  /** Rewrites the announced object from exactly its announced range, then carries on after it. */
-  private async finishReplay(): Promise<void> {
+  /** Queues the announced object, rebuilt from exactly its announced range; no new intent. */
+  private sealReplay(): void {
     const { pending, batch } = this.replay!;
     this.replay = null;
-    if (batch.lines.length !== pending.records) {
+    if (batch.records !== pending.records) {
       this.ctx.logger.warn(
-        { topic: this.ctx.topic, partition: this.ctx.partition, pending, found: batch.lines.length },
+        { topic: this.ctx.topic, partition: this.ctx.partition, pending, found: batch.records },
         'replayed range differs from its intent (log truncated by retention?)',
       );
     }
     batch.end = pending.end;
     this.nextOffset = Math.max(this.nextOffset, pending.end + 1);
-    this.sealed = { batch, key: batch.lines.length > 0 ? pending.key : null, stage: 'data' };
-    await this.landSealed();
+    this.enqueue({ batch, key: batch.records > 0 ? pending.key : null, stage: 'data' });
   }
 
-  private async landSealed(): Promise<void> {
-    const sealed = this.sealed;
-    if (sealed === null) return;
+  private sealOpen(): void {
+    const batch = this.open;
+    if (batch === null || batch.isEmpty) return;
+    this.open = null;
+    const key =
+      batch.day === null
+        ? null
+        : objectKey(
+            this.ctx.prefix,
+            batch.day,
+            this.ctx.topic,
+            this.ctx.partition,
+            String(batch.start),
+          );
+    this.enqueue({ batch, key, stage: batch.deadLetters.length > 0 ? 'dead-letters' : 'intent' });
+  }
+
+  private enqueue(sealed: SealedBatch): void {
+    this.sealed.push(sealed);
+    this.startLanding();
+  }
+
+  private startLanding(): void {
+    if (this.landing || this.failure || this.sealed.length === 0) return;
+    this.landing = this.landQueued().finally(() => {
+      this.landing = null;
+    });
+  }
+
+  /** Lands queued batches in order; on the first failure, stops and reports it. */
+  private async landQueued(): Promise<void> {
+    while (this.sealed.length > 0 && this.failure === null) {
+      try {
+        await this.land(this.sealed[0]!);
+        this.sealed.shift();
+      } catch (error) {
+        this.failure = { error };
+        this.ctx.onLandingFailed(error);
+      }
+    }
+  }
+
+  private async land(sealed: SealedBatch): Promise<void> {
     const { batch } = sealed;
     if (sealed.stage === 'dead-letters') {
       await this.ctx.deadLetters.publish(batch.deadLetters);
@@ -252,7 +341,6 @@ export class PartitionSink {
       sealed.stage = 'data';
     }
     if (sealed.key !== null) await this.writeObject(sealed.key, batch);
-    this.sealed = null;
     this.settle(batch.end + 1);
   }
 
@@ -265,7 +353,8 @@ export class PartitionSink {
       epoch: this.epoch,
       owner: this.ctx.owner,
       next: batch.end + 1,
-      pending: key === null ? null : { start: batch.start, end: batch.end, key, records: batch.lines.length },
+      pending:
+        key === null ? null : { start: batch.start, end: batch.end, key, records: batch.records },
       writtenAt: new Date(this.ctx.now()).toISOString(),
     };
     const seq = this.seq + 1;
@@ -276,21 +365,29 @@ export class PartitionSink {
     }
     this.seq = seq;
     if (seq % PRUNE_EVERY === 0) {
-      await this.log.prune(seq).catch((error: unknown) => this.ctx.logger.warn({ err: error }, 'pruning position log failed'));
+      await this.log
+        .prune(seq)
+        .catch((error: unknown) =>
+          this.ctx.logger.warn({ err: error }, 'pruning position log failed'),
+        );
     }
   }
 
   /** A retried append finds its slot taken: by this very entry when an earlier attempt's reply was lost. */
   private async landedAnyway(seq: number, entry: PositionEntry): Promise<boolean> {
     const latest = await this.log.latest();
-    return latest?.seq === seq && latest.entry.owner === entry.owner && latest.entry.writtenAt === entry.writtenAt;
+    return (
+      latest?.seq === seq &&
+      latest.entry.owner === entry.owner &&
+      latest.entry.writtenAt === entry.writtenAt
+    );
   }
 
   private async writeObject(key: string, batch: Batch): Promise<void> {
-    const body = batch.body();
+    const body = batch.content();
     const started = performance.now();
     await this.ctx.store.put(key, body, { contentType: 'application/x-ndjson' });
-    this.ctx.onObjectWritten(body.length, batch.lines.length, (performance.now() - started) / 1000);
+    this.ctx.onObjectWritten(body.length, batch.records, (performance.now() - started) / 1000);
   }
 
   private settle(offset: number): void {
@@ -304,13 +401,34 @@ export class PartitionSink {
     return this.open;
   }
 
-  private coordinates(message: KafkaMessage) {
-    return { topic: this.ctx.topic, partition: this.ctx.partition, offset: message.offset, timestamp: message.timestamp };
+  /** A line in two pieces: the record (the message's own bytes when canonical) and the coordinates. */
+  private linePieces(
+    message: KafkaMessage,
+    result: Validation & { ok: true },
+    ingestedAt: string,
+  ): { head: Buffer | string; tail: string } {
+    const head =
+      result.canonical && message.value
+        ? message.value.subarray(0, message.value.length - 1)
+        : recordHead(result.record);
+    const tail = lineTail(
+      {
+        topic: this.ctx.topic,
+        partition: this.ctx.partition,
+        offset: message.offset,
+        timestamp: message.timestamp,
+      },
+      ingestedAt,
+    );
+    return { head, tail };
   }
 }
 
 /** An intent whose object already exists is settled: atomic writes mean it is complete. */
-async function settledPending(store: ObjectStore, pending: PendingObject): Promise<PendingObject | null> {
+async function settledPending(
+  store: ObjectStore,
+  pending: PendingObject,
+): Promise<PendingObject | null> {
   const found = await store.list(pending.key);
   return found.some((o) => o.key === pending.key) ? null : pending;
 }

@@ -79,15 +79,21 @@ export class PositionLog {
   async append(seq: number, entry: PositionEntry): Promise<void> {
     const key = this.keyOf(seq);
     try {
-      await this.store.put(key, JSON.stringify(entry), { ifNoneMatch: true, contentType: 'application/json' });
+      await this.store.put(key, JSON.stringify(entry), {
+        ifNoneMatch: true,
+        contentType: 'application/json',
+      });
     } catch (error) {
       if (error instanceof PreconditionFailedError) {
-        throw new FencedError(`${this.topic}[${this.partition}] position ${seq} already written`, { cause: error });
+        throw new FencedError(`${this.topic}[${this.partition}] position ${seq} already written`, {
+          cause: error,
+        });
       }
       throw error;
     }
     const newer = (await this.store.list(this.dir, key)).some((o) => ENTRY_NAME.test(o.key));
-    if (newer) throw new FencedError(`${this.topic}[${this.partition}] a newer position than ${seq} exists`);
+    if (newer)
+      throw new FencedError(`${this.topic}[${this.partition}] a newer position than ${seq} exists`);
   }
 
   /** Deletes entries older than the newest few. Best effort: leftovers are harmless. */
@@ -117,6 +123,7 @@ function parseEntry(body: Buffer, key: string): PositionEntry {
     throw new NonRetriableError(`position entry ${key} is not JSON`, { cause: error });
   }
   const parsed = entrySchema.safeParse(json);
-  if (!parsed.success) throw new NonRetriableError(`position entry ${key} is malformed: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new NonRetriableError(`position entry ${key} is malformed: ${parsed.error.message}`);
   return parsed.data;
 }

@@ -48,7 +48,10 @@ export async function producePrices(options: ProducePricesOptions): Promise<Prod
   try {
     for (let tick = 1; tick <= ticks && !signal?.aborted; tick++) {
       if (tick > 1 && options.intervalMs) {
-        const slept = await sleep(options.intervalMs, signal).then(() => true, () => false);
+        const slept = await sleep(options.intervalMs, signal).then(
+          () => true,
+          () => false,
+        );
         if (!slept) break;
       }
       try {

@@ -43,7 +43,8 @@ export class LocalObjectStore implements ObjectStore {
     try {
       if (options.ifNoneMatch) {
         await link(temp, target).catch((error: unknown) => {
-          if (hasCode(error, 'EEXIST')) throw new PreconditionFailedError(`${key} already exists`, { cause: error });
+          if (hasCode(error, 'EEXIST'))
+            throw new PreconditionFailedError(`${key} already exists`, { cause: error });
           throw error;
         });
         await unlink(temp);
@@ -97,7 +98,12 @@ export class LocalObjectStore implements ObjectStore {
     return path.join(this.root, ...key.split('/'));
   }
 
-  private async walk(dirKey: string, prefix: string, startAfter: string | undefined, found: ObjectInfo[]): Promise<void> {
+  private async walk(
+    dirKey: string,
+    prefix: string,
+    startAfter: string | undefined,
+    found: ObjectInfo[],
+  ): Promise<void> {
     const dir = dirKey === '' ? this.root : path.join(this.root, ...dirKey.split('/'));
     let entries;
     try {
@@ -110,8 +116,13 @@ export class LocalObjectStore implements ObjectStore {
       if (entry.name.startsWith('.')) continue; // temporary files of writes in progress
       const key = dirKey === '' ? entry.name : `${dirKey}/${entry.name}`;
       if (entry.isDirectory()) {
-        if (couldContain(`${key}/`, prefix, startAfter)) await this.walk(key, prefix, startAfter, found);
-      } else if (entry.isFile() && key.startsWith(prefix) && (startAfter === undefined || key > startAfter)) {
+        if (couldContain(`${key}/`, prefix, startAfter))
+          await this.walk(key, prefix, startAfter, found);
+      } else if (
+        entry.isFile() &&
+        key.startsWith(prefix) &&
+        (startAfter === undefined || key > startAfter)
+      ) {
         const info = await stat(path.join(dir, entry.name)).catch((error: unknown) => {
           if (hasCode(error, 'ENOENT')) return undefined; // deleted while listing
           throw error;
@@ -138,7 +149,9 @@ export class LocalObjectStore implements ObjectStore {
   private async assertRoot(): Promise<void> {
     const info = await stat(this.root);
     if (!info.isDirectory()) {
-      throw Object.assign(new Error(`storage root ${this.root} is not a directory`), { code: 'ENOTDIR' });
+      throw Object.assign(new Error(`storage root ${this.root} is not a directory`), {
+        code: 'ENOTDIR',
+      });
     }
   }
 }

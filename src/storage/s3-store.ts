@@ -79,7 +79,9 @@ export class S3ObjectStore implements ObjectStore {
     assertValidKey(key);
     return this.call('get', key, async () => {
       try {
-        const out = await this.client.send(new GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
+        const out = await this.client.send(
+          new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+        );
         return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
       } catch (error) {
         if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return null;
@@ -105,7 +107,11 @@ export class S3ObjectStore implements ObjectStore {
       );
       for (const item of page.Contents ?? []) {
         if (item.Key === undefined) continue;
-        found.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+        found.push({
+          key: item.Key,
+          size: item.Size ?? 0,
+          lastModified: item.LastModified ?? new Date(0),
+        });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -140,7 +146,10 @@ export class S3ObjectStore implements ObjectStore {
         attempts: this.options.attempts ?? 4,
         backoff: this.options.backoff ?? DEFAULT_BACKOFF,
         onRetry: (error, attempt, delayMs) =>
-          this.options.logger?.warn({ operation, key, attempt, delayMs, err: error }, 's3 call failed, retrying'),
+          this.options.logger?.warn(
+            { operation, key, attempt, delayMs, err: error },
+            's3 call failed, retrying',
+          ),
       },
     );
   }
@@ -155,12 +164,16 @@ function classify(error: unknown, operation: string, where: string): unknown {
     }
     // 409 ConditionalRequestConflict: a concurrent conditional write; S3 asks callers to retry.
     if (status === 409 || (status !== undefined && (status >= 500 || status === 429))) {
-      return new TransientError(`s3 ${operation} ${where}: ${error.name} (${status})`, { cause: error });
+      return new TransientError(`s3 ${operation} ${where}: ${error.name} (${status})`, {
+        cause: error,
+      });
     }
     return error;
   }
   if (isTransient(error) || isNetworkError(error)) {
-    return new TransientError(`s3 ${operation} ${where}: ${(error as Error).message}`, { cause: error });
+    return new TransientError(`s3 ${operation} ${where}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return error;
 }

@@ -24,8 +24,12 @@ afterEach(() => resources.release());
 const TOTAL = 3_000;
 const KILLS = 3;
 
-async function openLake(kind: 'local' | 's3', dir: string): Promise<{ lake: string; store: ObjectStore }> {
-  if (kind === 'local') return { lake: `${dir}/lake`, store: await LocalObjectStore.open(`${dir}/lake`) };
+async function openLake(
+  kind: 'local' | 's3',
+  dir: string,
+): Promise<{ lake: string; store: ObjectStore }> {
+  if (kind === 'local')
+    return { lake: `${dir}/lake`, store: await LocalObjectStore.open(`${dir}/lake`) };
   const bucket = await createTestBucket(resources);
   const store = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: awsEndpoint });
   resources.add(() => store.close());
@@ -33,43 +37,59 @@ async function openLake(kind: 'local' | 's3', dir: string): Promise<{ lake: stri
 }
 
 describe('ingest killed with SIGKILL mid-stream', () => {
-  it.each(['local', 's3'] as const)('lands every record exactly once across repeated kills and restarts (%s)', async (kind) => {
-    const t = await createTestTopic(resources, testKafka(), 3);
-    const dir = await tempDir(resources, 'crash');
-    const { lake, store } = await openLake(kind, dir);
-    // Small batches cut mostly by age: a restarted process cuts differently than the one killed.
-    const config = await writeTestConfig(dir, { topic: t, lake, maxRecords: 40, maxAge: '300ms' });
+  it.each(['local', 's3'] as const)(
+    'lands every record exactly once across repeated kills and restarts (%s)',
+    async (kind) => {
+      const t = await createTestTopic(resources, testKafka(), 3);
+      const dir = await tempDir(resources, 'crash');
+      const { lake, store } = await openLake(kind, dir);
+      // Small batches cut mostly by age: a restarted process cuts differently than the one killed.
+      const config = await writeTestConfig(dir, {
+        topic: t,
+        lake,
+        maxRecords: 40,
+        maxAge: '300ms',
+      });
 
-    // Records keep arriving while processes die: 3,000 in chunks over about 20 seconds.
-    let sent = 0;
-    const producing = (async () => {
-      while (sent < TOTAL) {
-        const count = Math.min(15, TOTAL - sent);
-        await sendValid(t, sent, count);
-        sent += count;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      // Records keep arriving while processes die: 3,000 in chunks over about 20 seconds.
+      let sent = 0;
+      const producing = (async () => {
+        while (sent < TOTAL) {
+          const count = Math.min(15, TOTAL - sent);
+          await sendValid(t, sent, count);
+          sent += count;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      })();
+
+      for (let kill = 1; kill <= KILLS; kill++) {
+        const landedBefore = (await readLake(store)).length;
+        const ingest = new IngestProcess(config, resources);
+        await ingest.waitForLog('claimed partition', 3);
+        // Kill only once this process has written, at a random point of its work.
+        await waitFor(
+          async () => (await readLake(store)).length > landedBefore,
+          30_000,
+          `process ${kill} landing records`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 800));
+        await ingest.kill();
       }
-    })();
 
-    for (let kill = 1; kill <= KILLS; kill++) {
-      const landedBefore = (await readLake(store)).length;
-      const ingest = new IngestProcess(config, resources);
-      await ingest.waitForLog('claimed partition', 3);
-      // Kill only once this process has written, at a random point of its work.
-      await waitFor(async () => (await readLake(store)).length > landedBefore, 30_000, `process ${kill} landing records`);
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 800));
-      await ingest.kill();
-    }
+      const last = new IngestProcess(config, resources);
+      await producing;
+      await waitFor(
+        async () => landedSequences(await readLake(store)).size >= TOTAL,
+        90_000,
+        'every record landed',
+      );
+      expect(await last.stop()).toBe(0);
 
-    const last = new IngestProcess(config, resources);
-    await producing;
-    await waitFor(async () => landedSequences(await readLake(store)).size >= TOTAL, 90_000, 'every record landed');
-    expect(await last.stop()).toBe(0);
-
-    const lines = await readLake(store);
-    expect(duplicates(lines)).toEqual([]);
-    expect(lines).toHaveLength(TOTAL);
-    expect(landedSequences(lines).size).toBe(TOTAL);
-    expect(await committedOffsets(t)).toEqual(await endOffsets(t));
-  });
+      const lines = await readLake(store);
+      expect(duplicates(lines)).toEqual([]);
+      expect(lines).toHaveLength(TOTAL);
+      expect(landedSequences(lines).size).toBe(TOTAL);
+      expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+    },
+  );
 });

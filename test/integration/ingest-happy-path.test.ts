@@ -1,7 +1,12 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIngestMetrics, createKafka, IngestService, type IngestOptions } from '../../src/ingest/index.ts';
+import {
+  createIngestMetrics,
+  createKafka,
+  IngestService,
+  type IngestOptions,
+} from '../../src/ingest/index.ts';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
 import {
   Resources,
@@ -24,7 +29,11 @@ const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
 const resources = new Resources();
 afterEach(() => resources.release());
 
-function startIngest(t: TestTopic, store: ObjectStore, overrides: Partial<IngestOptions> = {}): IngestService {
+function startIngest(
+  t: TestTopic,
+  store: ObjectStore,
+  overrides: Partial<IngestOptions> = {},
+): IngestService {
   const service = new IngestService(
     {
       topic: t.topic,
@@ -39,28 +48,54 @@ function startIngest(t: TestTopic, store: ObjectStore, overrides: Partial<Ingest
       sessionTimeoutMs: 6_000,
       ...overrides,
     },
-    { kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger), store, metrics: createIngestMetrics(new Registry()), logger },
+    {
+      kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger),
+      store,
+      metrics: createIngestMetrics(new Registry()),
+      logger,
+    },
   );
   resources.add(() => service.close());
   return service;
 }
 
-async function expectExactlyOnceInLayout(t: TestTopic, store: ObjectStore, total: number): Promise<void> {
+async function expectExactlyOnceInLayout(
+  t: TestTopic,
+  store: ObjectStore,
+  total: number,
+): Promise<void> {
   const lines = await readLake(store);
   expect(lines).toHaveLength(total);
   expect(duplicates(lines)).toEqual([]);
   for (const line of lines) {
     const day = (line.record.last_updated as string).slice(0, 10).split('-');
-    expect(line.key).toBe(`crypto_data/year=${day[0]}/month=${day[1]}/day=${day[2]}/${t.topic}+${line.partition}+${line.key.split('+').at(-1)}`);
+    expect(line.key).toBe(
+      `crypto_data/year=${day[0]}/month=${day[1]}/day=${day[2]}/${t.topic}+${line.partition}+${line.key.split('+').at(-1)}`,
+    );
     expect(Object.keys(line.record)).toEqual([
-      'id', 'symbol', 'name', 'price', 'market_cap', 'total_volume', 'price_change_percentage_24h', 'last_updated',
-      'kafka_topic', 'kafka_partition', 'kafka_offset', 'kafka_timestamp', 'ingested_at',
+      'id',
+      'symbol',
+      'name',
+      'price',
+      'market_cap',
+      'total_volume',
+      'price_change_percentage_24h',
+      'last_updated',
+      'kafka_topic',
+      'kafka_partition',
+      'kafka_offset',
+      'kafka_timestamp',
+      'ingested_at',
     ]);
     expect(line.record.kafka_topic).toBe(t.topic);
   }
   // Each object is named after the first offset it holds.
   const firstOffsetByKey = new Map<string, number>();
-  for (const line of lines) firstOffsetByKey.set(line.key, Math.min(firstOffsetByKey.get(line.key) ?? Infinity, line.offset));
+  for (const line of lines)
+    firstOffsetByKey.set(
+      line.key,
+      Math.min(firstOffsetByKey.get(line.key) ?? Infinity, line.offset),
+    );
   for (const [key, first] of firstOffsetByKey) expect(key.endsWith(`+${first}.jsonl`)).toBe(true);
 }
 
@@ -72,7 +107,11 @@ describe('ingest happy path', () => {
     await sendValid(t, 0, total);
     const service = startIngest(t, store);
     await service.start();
-    await waitFor(async () => (await readLake(store)).length >= total, 60_000, 'all records in the lake');
+    await waitFor(
+      async () => (await readLake(store)).length >= total,
+      60_000,
+      'all records in the lake',
+    );
     await service.close();
     expect(service.currentState).toBe('stopped');
     await expectExactlyOnceInLayout(t, store, total);
@@ -89,7 +128,11 @@ describe('ingest happy path', () => {
     const service = startIngest(t, store);
     await service.start();
     await sendValid(t, 0, total);
-    await waitFor(async () => (await readLake(store)).length >= total, 60_000, 'all records in the bucket');
+    await waitFor(
+      async () => (await readLake(store)).length >= total,
+      60_000,
+      'all records in the bucket',
+    );
     await service.close();
     await expectExactlyOnceInLayout(t, store, total);
     expect(await committedOffsets(t)).toEqual(await endOffsets(t));
@@ -98,10 +141,50 @@ describe('ingest happy path', () => {
   it('lands a quiet partition within maxAge, without waiting for a full batch', async () => {
     const t = await createTestTopic(resources, testKafka(), 1);
     const store = await LocalObjectStore.open(await tempDir(resources, 'lake'));
-    const service = startIngest(t, store, { batch: { maxRecords: 10_000, maxBytes: 5 * 1024 * 1024, maxAgeMs: 500 } });
+    const service = startIngest(t, store, {
+      batch: { maxRecords: 10_000, maxBytes: 5 * 1024 * 1024, maxAgeMs: 500 },
+    });
     await service.start();
     await sendValid(t, 0, 3);
-    await waitFor(async () => (await readLake(store)).length === 3, 20_000, 'three records landed by age');
+    await waitFor(
+      async () => (await readLake(store)).length === 3,
+      20_000,
+      'three records landed by age',
+    );
     expect(service.stats().objects).toBe(1);
+  });
+
+  it('stops with a clear error instead of skipping records when the topic was recreated under the same name', async () => {
+    const t = await createTestTopic(resources, testKafka(), 1);
+    const store = await LocalObjectStore.open(await tempDir(resources, 'lake'));
+    await sendValid(t, 0, 50);
+    const first = startIngest(t, store);
+    await first.start();
+    await waitFor(async () => (await readLake(store)).length === 50, 30_000, 'first 50 landed');
+    await first.close();
+
+    await t.admin.deleteTopics({ topics: [t.topic] });
+    await waitFor(
+      () =>
+        t.admin
+          .createTopics({
+            waitForLeaders: true,
+            topics: [{ topic: t.topic, numPartitions: 1, replicationFactor: 1 }],
+          })
+          .then(
+            (created) => created,
+            () => false,
+          ),
+      30_000,
+      'the topic created again',
+    );
+    await sendValid(t, 50, 10); // offsets 0..9 again
+    const second = startIngest(t, store);
+    await second.start();
+    await expect(second.done).rejects.toThrow(
+      /ends at offset 10, but offsets up to 50 already landed.*recreated/,
+    );
+    expect(second.currentState).toBe('failed');
+    expect(await readLake(store)).toHaveLength(50);
   });
 });

@@ -2,7 +2,12 @@ import type { Admin, KafkaMessage } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIngestMetrics, createKafka, DLQ_HEADERS, IngestService } from '../../src/ingest/index.ts';
+import {
+  createIngestMetrics,
+  createKafka,
+  DLQ_HEADERS,
+  IngestService,
+} from '../../src/ingest/index.ts';
 import { LocalObjectStore } from '../../src/storage/index.ts';
 import {
   Resources,
@@ -25,12 +30,36 @@ const valid = JSON.parse(priceJson(0)) as Record<string, unknown>;
 const poison: { label: string; value: Buffer | string | null; reason: string }[] = [
   { label: 'bad JSON', value: '{"id":"bitcoin","price":', reason: 'invalid_json' },
   { label: 'NaN literal', value: priceJson(0).replace('60000', 'NaN'), reason: 'invalid_json' },
-  { label: 'wrong type', value: JSON.stringify({ ...valid, price: 'sixty thousand' }), reason: 'wrong_type' },
-  { label: 'missing field', value: JSON.stringify({ ...valid, last_updated: undefined }), reason: 'missing_field' },
-  { label: 'negative price', value: JSON.stringify({ ...valid, price: -3 }), reason: 'invalid_price' },
-  { label: 'bad timestamp', value: JSON.stringify({ ...valid, last_updated: '25/11/2026' }), reason: 'invalid_timestamp' },
-  { label: 'oversized value', value: JSON.stringify({ ...valid, name: 'x'.repeat(2_000) }), reason: 'too_large' },
-  { label: 'non-UTF-8 bytes', value: Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), reason: 'invalid_utf8' },
+  {
+    label: 'wrong type',
+    value: JSON.stringify({ ...valid, price: 'sixty thousand' }),
+    reason: 'wrong_type',
+  },
+  {
+    label: 'missing field',
+    value: JSON.stringify({ ...valid, last_updated: undefined }),
+    reason: 'missing_field',
+  },
+  {
+    label: 'negative price',
+    value: JSON.stringify({ ...valid, price: -3 }),
+    reason: 'invalid_price',
+  },
+  {
+    label: 'bad timestamp',
+    value: JSON.stringify({ ...valid, last_updated: '25/11/2026' }),
+    reason: 'invalid_timestamp',
+  },
+  {
+    label: 'oversized value',
+    value: JSON.stringify({ ...valid, name: 'x'.repeat(2_000) }),
+    reason: 'too_large',
+  },
+  {
+    label: 'non-UTF-8 bytes',
+    value: Buffer.concat([Buffer.from('{"id":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]),
+    reason: 'invalid_utf8',
+  },
   { label: 'null value', value: null, reason: 'null_value' },
   { label: 'an array', value: '[1,2,3]', reason: 'not_an_object' },
 ];
@@ -44,7 +73,8 @@ describe('ingest with poison records', () => {
     for (let seq = 0; seq < 60; seq++) {
       messages.push({ partition: seq % 2, key: 'bitcoin', value: priceJson(seq) });
       const bad = poison[seq % poison.length]!;
-      if (seq < 2 * poison.length) messages.push({ partition: seq % 2, key: `poison-${bad.label}`, value: bad.value });
+      if (seq < 2 * poison.length)
+        messages.push({ partition: seq % 2, key: `poison-${bad.label}`, value: bad.value });
     }
     await t.producer.send({ topic: t.topic, acks: -1, messages });
 
@@ -62,17 +92,28 @@ describe('ingest with poison records', () => {
         maxBufferedBytes: 10_000_000,
         sessionTimeoutMs: 6_000,
       },
-      { kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger), store, metrics: createIngestMetrics(registry), logger },
+      {
+        kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger),
+        store,
+        metrics: createIngestMetrics(registry),
+        logger,
+      },
     );
     resources.add(() => service.close());
     await service.start();
-    await waitFor(() => service.stats().consumed >= messages.length && service.stats().bufferedBytes === 0, 60_000, 'all messages consumed and landed');
+    await waitFor(
+      () => service.stats().consumed >= messages.length && service.stats().bufferedBytes === 0,
+      60_000,
+      'all messages consumed and landed',
+    );
     await service.close();
 
     const lines = await readLake(store);
     expect(lines).toHaveLength(60);
     expect(duplicates(lines)).toEqual([]);
-    expect([...landedSequences(lines)].sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    expect([...landedSequences(lines)].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
 
     const letters = await readTopic(t.dlqTopic, 2 * poison.length, t.admin);
     expect(letters).toHaveLength(2 * poison.length);
@@ -88,7 +129,9 @@ describe('ingest with poison records', () => {
       const original = expected.value === null ? null : Buffer.from(expected.value);
       expect(letter.value).toEqual(original);
     }
-    const coordinates = letters.map((l) => `${header(l, DLQ_HEADERS.partition)}:${header(l, DLQ_HEADERS.offset)}`);
+    const coordinates = letters.map(
+      (l) => `${header(l, DLQ_HEADERS.partition)}:${header(l, DLQ_HEADERS.offset)}`,
+    );
     expect(new Set(coordinates).size).toBe(letters.length);
 
     const invalid = await registry.getSingleMetric('strata_ingest_records_invalid_total')!.get();

@@ -62,7 +62,11 @@ describe('ingest group members coming and going', () => {
     expect(await b.stop()).toBe(0); // leaves gracefully: C takes everything
     await c.waitForLog('partitions assigned', 2);
     await producing;
-    await waitFor(async () => landedSequences(await readLake(store)).size >= TOTAL, 90_000, 'every record landed');
+    await waitFor(
+      async () => landedSequences(await readLake(store)).size >= TOTAL,
+      90_000,
+      'every record landed',
+    );
     expect(await c.stop()).toBe(0);
 
     const lines = await readLake(store);

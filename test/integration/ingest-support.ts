@@ -8,7 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { parseObjectKey } from '../../src/ingest/layout.ts';
 import { PROJECT_ROOT, serviceSettings } from '../../src/shared/settings.ts';
@@ -31,13 +37,19 @@ export class Resources {
 
   async release(): Promise<void> {
     for (const cleanup of this.cleanups.splice(0).reverse()) {
-      await cleanup().catch((error: unknown) => process.stderr.write(`cleanup failed: ${String(error)}\n`));
+      await cleanup().catch((error: unknown) =>
+        process.stderr.write(`cleanup failed: ${String(error)}\n`),
+      );
     }
   }
 }
 
 export function testKafka(): Kafka {
-  return new Kafka({ clientId: 'strata-ingest-test', brokers: settings.kafkaBrokers, logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId: 'strata-ingest-test',
+    brokers: settings.kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+  });
 }
 
 export interface TestTopic {
@@ -50,7 +62,11 @@ export interface TestTopic {
 }
 
 /** A fresh topic (and its DLQ and group name), deleted with the group after the test. */
-export async function createTestTopic(resources: Resources, kafka: Kafka, partitions: number): Promise<TestTopic> {
+export async function createTestTopic(
+  resources: Resources,
+  kafka: Kafka,
+  partitions: number,
+): Promise<TestTopic> {
   const id = randomUUID().slice(0, 12);
   const topic = `test-ingest-${id}`;
   const dlqTopic = `${topic}.dlq`;
@@ -64,7 +80,10 @@ export async function createTestTopic(resources: Resources, kafka: Kafka, partit
     if (mine.length > 0) await admin.deleteTopics({ topics: mine });
     await admin.disconnect();
   });
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+  });
   const producer = kafka.producer();
   await producer.connect();
   resources.add(() => producer.disconnect());
@@ -153,7 +172,9 @@ export async function writeTestConfig(dir: string, c: TestConfig): Promise<strin
       `    maxRecords: ${c.maxRecords}`,
       `    maxAge: ${c.maxAge}`,
       'storage:',
-      ...(c.lake.startsWith('s3://') ? ['  kind: s3', `  bucket: ${c.lake.slice(5)}`] : ['  kind: local', `  path: ${c.lake}`]),
+      ...(c.lake.startsWith('s3://')
+        ? ['  kind: s3', `  bucket: ${c.lake.slice(5)}`]
+        : ['  kind: local', `  path: ${c.lake}`]),
       '  prefix: crypto_data',
       '',
     ].join('\n'),
@@ -168,11 +189,15 @@ export class IngestProcess {
   readonly exited: Promise<number | null>;
 
   constructor(configFile: string, resources: Resources) {
-    this.child = spawn(process.execPath, ['bin/strata.js', '-c', configFile, 'ingest', '--session-timeout', '6s'], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, AWS_ENDPOINT_URL: awsEndpoint, STRATA_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['bin/strata.js', '-c', configFile, 'ingest', '--session-timeout', '6s'],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, AWS_ENDPOINT_URL: awsEndpoint, STRATA_LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString()).slice(-200_000);
     };
@@ -189,7 +214,11 @@ export class IngestProcess {
 
   /** Resolves once the process has logged `message` (e.g. 'claimed partition') `times` times. */
   async waitForLog(message: string, times = 1, timeoutMs = 60_000): Promise<void> {
-    await waitFor(() => this.output.split(`"msg":"${message}"`).length - 1 >= times, timeoutMs, `log "${message}" x${times}\n${this.output.slice(-3000)}`);
+    await waitFor(
+      () => this.output.split(`"msg":"${message}"`).length - 1 >= times,
+      timeoutMs,
+      `log "${message}" x${times}\n${this.output.slice(-3000)}`,
+    );
   }
 
   async kill(): Promise<void> {
@@ -203,7 +232,11 @@ export class IngestProcess {
   }
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -227,7 +260,12 @@ export async function readLake(store: ObjectStore, prefix = 'crypto_data'): Prom
     for (const text of body.split('\n')) {
       if (text === '') continue;
       const record = JSON.parse(text) as Record<string, unknown>;
-      lines.push({ key: object.key, partition: record.kafka_partition as number, offset: record.kafka_offset as number, record });
+      lines.push({
+        key: object.key,
+        partition: record.kafka_partition as number,
+        offset: record.kafka_offset as number,
+        record,
+      });
     }
   }
   return lines;

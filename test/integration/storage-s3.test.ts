@@ -30,7 +30,8 @@ describe('S3ObjectStore against moto', () => {
   it('lists past the 1,000-key page size', async () => {
     const store = await bucketStore();
     const keys = Array.from({ length: 1_005 }, (_, i) => `many/${String(i).padStart(5, '0')}`);
-    for (let i = 0; i < keys.length; i += 50) await Promise.all(keys.slice(i, i + 50).map((k) => store.put(k, 'x')));
+    for (let i = 0; i < keys.length; i += 50)
+      await Promise.all(keys.slice(i, i + 50).map((k) => store.put(k, 'x')));
     const listed = await store.list('many/');
     expect(listed.map((o) => o.key)).toEqual(keys);
   });
@@ -38,7 +39,9 @@ describe('S3ObjectStore against moto', () => {
   it('refuses a create-only put on an existing key (If-None-Match) and keeps the first body', async () => {
     const store = await bucketStore();
     await store.put('slot/0001.json', 'first', { ifNoneMatch: true });
-    await expect(store.put('slot/0001.json', 'second', { ifNoneMatch: true })).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(
+      store.put('slot/0001.json', 'second', { ifNoneMatch: true }),
+    ).rejects.toBeInstanceOf(PreconditionFailedError);
     expect((await store.get('slot/0001.json'))?.toString()).toBe('first');
   });
 

@@ -1,7 +1,13 @@
 import type { Command } from 'commander';
 import { Registry } from 'prom-client';
 import { loadPipeline } from '../../assets/config/index.ts';
-import { createIngestMetrics, createKafka, IngestService, ingestOptionsFrom, type IngestOptions } from '../../ingest/index.ts';
+import {
+  createIngestMetrics,
+  createKafka,
+  IngestService,
+  ingestOptionsFrom,
+  type IngestOptions,
+} from '../../ingest/index.ts';
 import { parseDuration } from '../../shared/durations.ts';
 import { UsageError, WorkFailedError, errorMessage } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -17,12 +23,20 @@ interface IngestCommandOptions {
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
-    .description('land the price topic in object storage, exactly once per record; runs until SIGTERM')
+    .description(
+      'land the price topic in object storage, exactly once per record; runs until SIGTERM',
+    )
     .option('--group <id>', 'consumer group id (default: ingest.groupId from the config)')
-    .option('--session-timeout <duration>', 'Kafka session timeout: how fast a dead member is replaced', '30s')
+    .option(
+      '--session-timeout <duration>',
+      'Kafka session timeout: how fast a dead member is replaced',
+      '30s',
+    )
     .action(async (options: IngestCommandOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
-      const overrides: Partial<IngestOptions> = { sessionTimeoutMs: durationOption('--session-timeout', options.sessionTimeout) };
+      const overrides: Partial<IngestOptions> = {
+        sessionTimeoutMs: durationOption('--session-timeout', options.sessionTimeout),
+      };
       if (options.group) overrides.groupId = options.group;
       const settings = serviceSettings();
       const logger = createLogger('ingest');

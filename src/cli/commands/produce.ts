@@ -19,16 +19,27 @@ const SOURCES = ['simulated', 'coingecko'] as const;
 export function registerProduceCommand(program: Command): void {
   program
     .command('produce')
-    .description('send one price message per coin per tick to Kafka (one tick, or every --interval until SIGTERM)')
+    .description(
+      'send one price message per coin per tick to Kafka (one tick, or every --interval until SIGTERM)',
+    )
     .option('-n, --count <ticks>', 'how many ticks (default 1, or unlimited with --interval)')
     .option('-i, --interval <duration>', 'time between ticks, e.g. 5s')
-    .option('-s, --source <source>', `price source: ${SOURCES.join(', ')} (default: produce.source from the config)`)
+    .option(
+      '-s, --source <source>',
+      `price source: ${SOURCES.join(', ')} (default: produce.source from the config)`,
+    )
     .option('--json', 'print the summary as JSON')
     .action(async (options: ProduceCommandOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
       const source = parseSource(options.source) ?? pipeline.produce.source;
-      const intervalMs = options.interval === undefined ? undefined : parseInterval(options.interval);
-      const ticks = options.count === undefined ? (intervalMs === undefined ? 1 : Infinity) : parseCount(options.count);
+      const intervalMs =
+        options.interval === undefined ? undefined : parseInterval(options.interval);
+      const ticks =
+        options.count === undefined
+          ? intervalMs === undefined
+            ? 1
+            : Infinity
+          : parseCount(options.count);
       const settings = serviceSettings();
       const logger = createLogger('produce');
       const abort = new AbortController();
@@ -38,17 +49,26 @@ export function registerProduceCommand(program: Command): void {
       try {
         const result = await producePrices({
           kafka: createKafka(settings.kafkaBrokers, 'strata-produce', logger),
-          topic: { topic: pipeline.kafka.topic, partitions: pipeline.kafka.partitions, replicationFactor: pipeline.kafka.replicationFactor },
+          topic: {
+            topic: pipeline.kafka.topic,
+            partitions: pipeline.kafka.partitions,
+            replicationFactor: pipeline.kafka.replicationFactor,
+          },
           source: createPriceSource({ ...pipeline.produce, source }, { logger }),
           coins: pipeline.produce.coins,
           ticks,
           intervalMs,
           signal: abort.signal,
           logger,
-          onTick: (quotes, tick) => logger.info({ tick, coins: quotes.map((q) => `${q.id}=${q.price}`) }, 'prices sent'),
+          onTick: (quotes, tick) =>
+            logger.info({ tick, coins: quotes.map((q) => `${q.id}=${q.price}`) }, 'prices sent'),
         });
         const summary = { topic: pipeline.kafka.topic, source, ...result };
-        print(options.json, summary, `sent ${result.messages} messages in ${result.ticks} tick(s) to ${pipeline.kafka.topic} (${source})`);
+        print(
+          options.json,
+          summary,
+          `sent ${result.messages} messages in ${result.ticks} tick(s) to ${pipeline.kafka.topic} (${source})`,
+        );
       } finally {
         process.off('SIGTERM', stop);
         process.off('SIGINT', stop);
@@ -58,18 +78,21 @@ export function registerProduceCommand(program: Command): void {
 
 function parseSource(text: string | undefined): (typeof SOURCES)[number] | undefined {
   if (text === undefined) return undefined;
-  if (!(SOURCES as readonly string[]).includes(text)) throw new UsageError(`--source: use one of ${SOURCES.join(', ')}, not "${text}"`);
+  if (!(SOURCES as readonly string[]).includes(text))
+    throw new UsageError(`--source: use one of ${SOURCES.join(', ')}, not "${text}"`);
   return text as (typeof SOURCES)[number];
 }
 
 function parseInterval(text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new UsageError(`--interval: "${text}" is not a positive duration (e.g. 5s)`);
+  if (ms === undefined || ms <= 0)
+    throw new UsageError(`--interval: "${text}" is not a positive duration (e.g. 5s)`);
   return ms;
 }
 
 function parseCount(text: string): number {
   const count = Number(text);
-  if (!Number.isInteger(count) || count < 1) throw new UsageError(`--count: "${text}" is not a positive whole number`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError(`--count: "${text}" is not a positive whole number`);
   return count;
 }

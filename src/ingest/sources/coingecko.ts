@@ -55,14 +55,20 @@ export class CoinGeckoSource implements PriceSource {
           backoffDelay(attempt, this.options.backoff ?? DEFAULT_BACKOFF),
           Math.min(retryAfter, this.options.maxRetryAfterMs ?? 60_000),
         );
-        this.options.logger?.warn({ attempt, delayMs: delay, error: (error as Error).message }, 'coingecko request failed, retrying');
+        this.options.logger?.warn(
+          { attempt, delayMs: delay, error: (error as Error).message },
+          'coingecko request failed, retrying',
+        );
         await sleep(delay, signal);
       }
     }
   }
 
   private async fetchOnce(coins: readonly string[], signal?: AbortSignal): Promise<PriceRecord[]> {
-    const url = new URL('coins/markets', this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`);
+    const url = new URL(
+      'coins/markets',
+      this.options.baseUrl.endsWith('/') ? this.options.baseUrl : `${this.options.baseUrl}/`,
+    );
     url.searchParams.set('vs_currency', 'usd');
     url.searchParams.set('ids', coins.join(','));
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -76,18 +82,25 @@ export class CoinGeckoSource implements PriceSource {
       });
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new TransientError(`coingecko unreachable: ${(error as Error).message}`, { cause: error });
+      throw new TransientError(`coingecko unreachable: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     if (response.status === 429 || response.status >= 500) {
       await response.body?.cancel();
-      throw new TransientError(`coingecko answered ${response.status}`, { retryAfterMs: retryAfterMs(response.headers.get('retry-after')) });
+      throw new TransientError(`coingecko answered ${response.status}`, {
+        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
+      });
     }
     if (!response.ok) {
       const text = (await response.text()).slice(0, 200);
       throw new NonRetriableError(`coingecko answered ${response.status}: ${text}`);
     }
     const parsed = marketSchema.safeParse(await response.json());
-    if (!parsed.success) throw new NonRetriableError(`coingecko returned an unexpected shape: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new NonRetriableError(
+        `coingecko returned an unexpected shape: ${parsed.error.message}`,
+      );
     return parsed.data.map((m) => ({
       id: m.id,
       symbol: m.symbol,

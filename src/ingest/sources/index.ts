@@ -21,7 +21,10 @@ export interface SourceDependencies {
   logger?: Logger;
 }
 
-export function createPriceSource(settings: SourceSettings, deps: SourceDependencies = {}): PriceSource {
+export function createPriceSource(
+  settings: SourceSettings,
+  deps: SourceDependencies = {},
+): PriceSource {
   if (settings.source === 'simulated') return new SimulatedSource(settings.seed, deps.now);
   const env = deps.env ?? process.env;
   return new CoinGeckoSource({

@@ -17,7 +17,13 @@ const COINS: Readonly<Record<string, CoinProfile>> = {
   ripple: { symbol: 'xrp', name: 'XRP', price: 0.62, supply: 55_000_000_000, volume: 1.2e9 },
   solana: { symbol: 'sol', name: 'Solana', price: 150, supply: 460_000_000, volume: 3.0e9 },
   cardano: { symbol: 'ada', name: 'Cardano', price: 0.45, supply: 35_000_000_000, volume: 4.0e8 },
-  dogecoin: { symbol: 'doge', name: 'Dogecoin', price: 0.15, supply: 144_000_000_000, volume: 1.0e9 },
+  dogecoin: {
+    symbol: 'doge',
+    name: 'Dogecoin',
+    price: 0.15,
+    supply: 144_000_000_000,
+    volume: 1.0e9,
+  },
 };
 
 export const SIMULATED_COINS = Object.keys(COINS);
@@ -45,7 +51,9 @@ export class SimulatedSource implements PriceSource {
     const unknown = coins.filter((c) => !(c in COINS));
     if (unknown.length > 0) {
       return Promise.reject(
-        new UsageError(`the simulated source knows ${SIMULATED_COINS.join(', ')}; not ${unknown.join(', ')}`),
+        new UsageError(
+          `the simulated source knows ${SIMULATED_COINS.join(', ')}; not ${unknown.join(', ')}`,
+        ),
       );
     }
     const lastUpdated = new Date(this.now()).toISOString();

@@ -9,10 +9,14 @@ describe('OffsetCommitter', () => {
     const commits: string[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const committer = new OffsetCommitter('t', async (offsets) => {
-      commits.push(offsets.map((o) => `${o.partition}:${o.offset}`));
-      if (commits.length === 1) await gate;
-    }, silent);
+    const committer = new OffsetCommitter(
+      't',
+      async (offsets) => {
+        commits.push(offsets.map((o) => `${o.partition}:${o.offset}`));
+        if (commits.length === 1) await gate;
+      },
+      silent,
+    );
     committer.setAssigned([0, 1]);
     committer.mark(0, 10);
     committer.mark(0, 20);
@@ -25,10 +29,14 @@ describe('OffsetCommitter', () => {
 
   it('never moves a partition backwards and ignores partitions it does not own', async () => {
     const commits: string[] = [];
-    const committer = new OffsetCommitter('t', (offsets) => {
-      commits.push(...offsets.map((o) => `${o.partition}:${o.offset}`));
-      return Promise.resolve();
-    }, silent);
+    const committer = new OffsetCommitter(
+      't',
+      (offsets) => {
+        commits.push(...offsets.map((o) => `${o.partition}:${o.offset}`));
+        return Promise.resolve();
+      },
+      silent,
+    );
     committer.setAssigned([0]);
     committer.mark(0, 50);
     await committer.flush();
@@ -41,12 +49,16 @@ describe('OffsetCommitter', () => {
   it('keeps going after a failed commit', async () => {
     let calls = 0;
     const committed: string[] = [];
-    const committer = new OffsetCommitter('t', (offsets) => {
-      calls++;
-      if (calls === 1) return Promise.reject(new Error('rebalance in progress'));
-      committed.push(...offsets.map((o) => o.offset));
-      return Promise.resolve();
-    }, silent);
+    const committer = new OffsetCommitter(
+      't',
+      (offsets) => {
+        calls++;
+        if (calls === 1) return Promise.reject(new Error('rebalance in progress'));
+        committed.push(...offsets.map((o) => o.offset));
+        return Promise.resolve();
+      },
+      silent,
+    );
     committer.setAssigned([0]);
     committer.mark(0, 1);
     await committer.flush();

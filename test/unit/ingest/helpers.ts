@@ -40,10 +40,16 @@ export function messages(from: number, to: number): KafkaMessage[] {
 export interface Recorded {
   settled: number[];
   deadLetters: DeadLetter[];
+  valid: number;
+  invalid: number;
+  failures: unknown[];
 }
 
-export function sinkContext(store: ObjectStore, overrides: Partial<SinkContext> = {}): SinkContext & { recorded: Recorded } {
-  const recorded: Recorded = { settled: [], deadLetters: [] };
+export function sinkContext(
+  store: ObjectStore,
+  overrides: Partial<SinkContext> = {},
+): SinkContext & { recorded: Recorded } {
+  const recorded: Recorded = { settled: [], deadLetters: [], valid: 0, invalid: 0, failures: [] };
   let owner = 0;
   return {
     store,
@@ -62,7 +68,11 @@ export function sinkContext(store: ObjectStore, overrides: Partial<SinkContext> 
     },
     onSettled: (offset) => recorded.settled.push(offset),
     onObjectWritten: () => undefined,
-    onRecord: () => undefined,
+    onRecords: (valid, invalid) => {
+      recorded.valid += valid;
+      for (const count of invalid.values()) recorded.invalid += count;
+    },
+    onLandingFailed: (error) => recorded.failures.push(error),
     logger: silentLogger,
     now: () => Date.parse('2026-11-25T10:00:05.000Z'),
     recorded,
@@ -73,7 +83,10 @@ export function sinkContext(store: ObjectStore, overrides: Partial<SinkContext> 
 export const keepGoing = { shouldContinue: () => true, overBudget: () => false };
 
 /** Every line of every data object, as [object key, kafka offset] pairs. */
-export async function landedOffsets(store: ObjectStore, prefix = 'crypto_data/'): Promise<{ key: string; offsets: number[] }[]> {
+export async function landedOffsets(
+  store: ObjectStore,
+  prefix = 'crypto_data/',
+): Promise<{ key: string; offsets: number[] }[]> {
   const objects = await store.list(prefix);
   return Promise.all(
     objects.map(async (o) => {

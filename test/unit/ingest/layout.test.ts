@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatLine, objectKey, parseObjectKey, utcDay } from '../../../src/ingest/layout.ts';
+import {
+  formatLine,
+  lineTail,
+  objectKey,
+  parseObjectKey,
+  recordHead,
+  utcDay,
+} from '../../../src/ingest/layout.ts';
 
 describe('object layout', () => {
   it('puts an object under the UTC day of its records, named by topic, partition and start offset', () => {
@@ -34,7 +41,12 @@ describe('object layout', () => {
         price_change_percentage_24h: -1.25,
         last_updated: '2026-11-25T10:00:00.000Z',
       },
-      { topic: 'selected_crypto_data', partition: 0, offset: '42', timestamp: String(Date.parse('2026-11-25T10:00:00.123Z')) },
+      {
+        topic: 'selected_crypto_data',
+        partition: 0,
+        offset: '42',
+        timestamp: String(Date.parse('2026-11-25T10:00:00.123Z')),
+      },
       '2026-11-25T10:00:05.000Z',
     );
     expect(line.endsWith('\n')).toBe(true);
@@ -54,5 +66,21 @@ describe('object layout', () => {
       kafka_timestamp: '2026-11-25T10:00:00.123Z',
       ingested_at: '2026-11-25T10:00:05.000Z',
     });
+  });
+
+  it('writes the record head exactly as JSON.stringify would, so canonical message bytes can stand in for it', () => {
+    const record = {
+      id: 'ripple',
+      symbol: 'xrp',
+      name: 'XRP',
+      price: 0.61929306,
+      market_cap: null,
+      total_volume: 1.2e9,
+      price_change_percentage_24h: -0.0955705,
+      last_updated: '2026-11-25T10:00:00.000Z',
+    };
+    expect(`${recordHead(record)}}`).toBe(JSON.stringify(record));
+    const at = { topic: 't', partition: 3, offset: '7', timestamp: '1795600000000' };
+    expect(formatLine(record, at, 'x')).toBe(`${recordHead(record)}${lineTail(at, 'x')}`);
   });
 });

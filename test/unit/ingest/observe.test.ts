@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LakeObserver, observeLake } from '../../../src/ingest/observe.ts';
 import { LocalObjectStore } from '../../../src/storage/index.ts';
 
-const line = (lastUpdated: string): string => `${JSON.stringify({ id: 'bitcoin', price: 1, last_updated: lastUpdated })}\n`;
+const line = (lastUpdated: string): string =>
+  `${JSON.stringify({ id: 'bitcoin', price: 1, last_updated: lastUpdated })}\n`;
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
 describe('observeLake', () => {
@@ -22,13 +23,27 @@ describe('observeLake', () => {
   });
 
   it('reports an empty lake as having no data time', async () => {
-    expect(await observeLake(store, 'crypto_data', NOW)).toEqual({ newestRecordTime: null, objectCount: 0, recordCount: 0, latestDay: null });
+    expect(await observeLake(store, 'crypto_data', NOW)).toEqual({
+      newestRecordTime: null,
+      objectCount: 0,
+      recordCount: 0,
+      latestDay: null,
+    });
   });
 
   it('finds the latest day and its newest record, counting objects and records of that day', async () => {
-    await store.put('crypto_data/year=2026/month=11/day=24/t+0+0.jsonl', line('2026-11-24T23:00:00.000Z'));
-    await store.put('crypto_data/year=2026/month=11/day=25/t+0+1.jsonl', line('2026-11-25T09:00:00.000Z') + line('2026-11-25T11:30:00.000Z'));
-    await store.put('crypto_data/year=2026/month=11/day=25/t+1+0.jsonl', line('2026-11-25T10:00:00.000Z'));
+    await store.put(
+      'crypto_data/year=2026/month=11/day=24/t+0+0.jsonl',
+      line('2026-11-24T23:00:00.000Z'),
+    );
+    await store.put(
+      'crypto_data/year=2026/month=11/day=25/t+0+1.jsonl',
+      line('2026-11-25T09:00:00.000Z') + line('2026-11-25T11:30:00.000Z'),
+    );
+    await store.put(
+      'crypto_data/year=2026/month=11/day=25/t+1+0.jsonl',
+      line('2026-11-25T10:00:00.000Z'),
+    );
     await store.put('_strata/ingest/crypto_data/t/0/000000000000.json', '{}');
     expect(await observeLake(store, 'crypto_data', NOW)).toEqual({
       newestRecordTime: new Date('2026-11-25T11:30:00.000Z'),
@@ -39,17 +54,33 @@ describe('observeLake', () => {
   });
 
   it('falls back to a full listing when the latest day is older than the probe window', async () => {
-    await store.put('crypto_data/year=2025/month=01/day=02/t+0+0.jsonl', line('2025-01-02T05:00:00.000Z'));
-    await store.put('crypto_data/year=2024/month=12/day=31/t+0+9.jsonl', line('2024-12-31T05:00:00.000Z'));
+    await store.put(
+      'crypto_data/year=2025/month=01/day=02/t+0+0.jsonl',
+      line('2025-01-02T05:00:00.000Z'),
+    );
+    await store.put(
+      'crypto_data/year=2024/month=12/day=31/t+0+9.jsonl',
+      line('2024-12-31T05:00:00.000Z'),
+    );
     const seen = await observeLake(store, 'crypto_data', NOW);
     expect(seen).toMatchObject({ latestDay: '2025-01-02', objectCount: 1, recordCount: 1 });
   });
 
   it('sees new objects on the next observation', async () => {
     const observer = new LakeObserver(store, 'crypto_data');
-    await store.put('crypto_data/year=2026/month=11/day=25/t+0+0.jsonl', line('2026-11-25T09:00:00.000Z'));
+    await store.put(
+      'crypto_data/year=2026/month=11/day=25/t+0+0.jsonl',
+      line('2026-11-25T09:00:00.000Z'),
+    );
     expect((await observer.observe(NOW)).recordCount).toBe(1);
-    await store.put('crypto_data/year=2026/month=11/day=25/t+0+1.jsonl', line('2026-11-25T10:00:00.000Z'));
-    expect(await observer.observe(NOW)).toMatchObject({ recordCount: 2, objectCount: 2, newestRecordTime: new Date('2026-11-25T10:00:00.000Z') });
+    await store.put(
+      'crypto_data/year=2026/month=11/day=25/t+0+1.jsonl',
+      line('2026-11-25T10:00:00.000Z'),
+    );
+    expect(await observer.observe(NOW)).toMatchObject({
+      recordCount: 2,
+      objectCount: 2,
+      newestRecordTime: new Date('2026-11-25T10:00:00.000Z'),
+    });
   });
 });

@@ -25,17 +25,26 @@ class StagedStore implements ObjectStore {
       throw Object.assign(new Error('reply lost'), { code: 'ECONNRESET' });
     }
   }
-  get(key: string) { return this.inner.get(key); }
-  list(prefix: string, startAfter?: string) { return this.inner.list(prefix, startAfter); }
-  delete(key: string) { return this.inner.delete(key); }
-  close() { return this.inner.close(); }
+  get(key: string) {
+    return this.inner.get(key);
+  }
+  list(prefix: string, startAfter?: string) {
+    return this.inner.list(prefix, startAfter);
+  }
+  delete(key: string) {
+    return this.inner.delete(key);
+  }
+  close() {
+    return this.inner.close();
+  }
 }
 
 function allOffsets(objects: { offsets: number[] }[]): number[] {
   return objects.flatMap((o) => o.offsets).sort((a, b) => a - b);
 }
 
-const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const range = (from: number, to: number): number[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('PartitionSink', () => {
   let root: string;
@@ -55,17 +64,27 @@ describe('PartitionSink', () => {
   it('cuts batches by record count, names objects by start offset and settles after each', async () => {
     const ctx = sinkContext(store, { limits: { maxRecords: 10, maxBytes: 1e6, maxAgeMs: 1000 } });
     const sink = await PartitionSink.claim(ctx, 0);
-    expect(await sink.consume(messages(0, 24), keepGoing)).toEqual({ outcome: 'done', lastOffset: 24 });
+    expect(await sink.consume(messages(0, 24), keepGoing)).toEqual({
+      outcome: 'done',
+      lastOffset: 24,
+    });
     await sink.flushOpen();
     const objects = await landedOffsets(local);
-    expect(objects.map((o) => path.basename(o.key))).toEqual(['prices+0+0.jsonl', 'prices+0+10.jsonl', 'prices+0+20.jsonl']);
+    expect(objects.map((o) => path.basename(o.key))).toEqual([
+      'prices+0+0.jsonl',
+      'prices+0+10.jsonl',
+      'prices+0+20.jsonl',
+    ]);
     expect(objects.map((o) => o.offsets)).toEqual([range(0, 9), range(10, 19), range(20, 24)]);
     expect(ctx.recorded.settled).toEqual([10, 20, 25]);
   });
 
   it('cuts before a record that would push the object over maxBytes', async () => {
     const lineBytes = 420;
-    const sink = await PartitionSink.claim(sinkContext(store, { limits: { maxRecords: 1000, maxBytes: lineBytes * 3, maxAgeMs: 1000 } }), 0);
+    const sink = await PartitionSink.claim(
+      sinkContext(store, { limits: { maxRecords: 1000, maxBytes: lineBytes * 3, maxAgeMs: 1000 } }),
+      0,
+    );
     await sink.consume(messages(0, 9), keepGoing);
     await sink.flushOpen();
     const objects = await landedOffsets(local);
@@ -91,10 +110,30 @@ describe('PartitionSink', () => {
     ]);
   });
 
+  it('writes the same line whether or not the message was already in canonical form', async () => {
+    const sink = await PartitionSink.claim(sinkContext(store), 0);
+    const canonical = priceValue(0);
+    const spaced = Buffer.from(JSON.stringify(JSON.parse(canonical.toString()), null, 2));
+    await sink.consume([message(0, canonical), message(1, spaced)], keepGoing);
+    await sink.flushOpen();
+    const [object] = await local.list('crypto_data/');
+    const [first, second] = (await local.get(object!.key))!.toString().split('\n');
+    const strip = (line: string) =>
+      line.replace(/"kafka_offset":\d+,"kafka_timestamp":"[^"]+"/, '');
+    expect(strip(second!)).toBe(strip(first!));
+    expect(JSON.parse(second!)).toMatchObject({
+      ...JSON.parse(canonical.toString()),
+      kafka_offset: 1,
+    });
+  });
+
   it('dead-letters invalid records with their reason and lands the rest', async () => {
     const ctx = sinkContext(store);
     const sink = await PartitionSink.claim(ctx, 0);
-    await sink.consume([message(0), message(1, Buffer.from('not json')), message(2, null), message(3)], keepGoing);
+    await sink.consume(
+      [message(0), message(1, Buffer.from('not json')), message(2, null), message(3)],
+      keepGoing,
+    );
     await sink.flushOpen();
     expect(ctx.recorded.deadLetters.map((d) => [d.message.offset, d.reason])).toEqual([
       ['1', 'invalid_json'],
@@ -102,6 +141,7 @@ describe('PartitionSink', () => {
     ]);
     expect(allOffsets(await landedOffsets(local))).toEqual([0, 3]);
     expect(ctx.recorded.settled).toEqual([4]);
+    expect(ctx.recorded).toMatchObject({ valid: 2, invalid: 2 });
   });
 
   it('settles a batch of only invalid records without writing an object', async () => {
@@ -116,10 +156,13 @@ describe('PartitionSink', () => {
 
   it('rewrites an announced range exactly after a crash, even when the new owner would cut differently', async () => {
     // First owner: batches of 50 by age; announces 0..49, then dies before the object lands.
-    const first = await PartitionSink.claim(sinkContext(store, { limits: { maxRecords: 50, maxBytes: 1e6, maxAgeMs: 1 } }), 0);
+    const first = await PartitionSink.claim(
+      sinkContext(store, { limits: { maxRecords: 50, maxBytes: 1e6, maxAgeMs: 1 } }),
+      0,
+    );
     store.failData = true;
-    const crashed = await first.consume(messages(0, 49), keepGoing);
-    expect(crashed.outcome).toBe('failed');
+    await first.consume(messages(0, 49), keepGoing);
+    await expect(first.flushOpen()).rejects.toThrow('storage down');
     expect(await landedOffsets(local)).toEqual([]);
 
     // New owner: batches of 100. Kafka redelivers from the committed offset (nothing committed: 0).
@@ -139,8 +182,12 @@ describe('PartitionSink', () => {
   });
 
   it('resumes after the announced object when it already landed, without reading it again', async () => {
-    const first = await PartitionSink.claim(sinkContext(store, { limits: { maxRecords: 10, maxBytes: 1e6, maxAgeMs: 1000 } }), 0);
+    const first = await PartitionSink.claim(
+      sinkContext(store, { limits: { maxRecords: 10, maxBytes: 1e6, maxAgeMs: 1000 } }),
+      0,
+    );
     await first.consume(messages(0, 9), keepGoing);
+    await first.flushOpen();
     const second = await PartitionSink.claim(sinkContext(store), 0);
     expect(second.position).toBe(10);
     expect(second.settled).toBe(10);
@@ -160,8 +207,11 @@ describe('PartitionSink', () => {
   it('keeps records once when a previous owner announced just before the claim and writes late', async () => {
     let release!: () => void;
     store.holdData = new Promise<void>((resolve) => (release = resolve));
-    const zombie = await PartitionSink.claim(sinkContext(store, { limits: { maxRecords: 20, maxBytes: 1e6, maxAgeMs: 1000 } }), 0);
-    const zombieWrite = zombie.consume(messages(0, 19), keepGoing); // announces 0..19, then waits on storage
+    const zombie = await PartitionSink.claim(
+      sinkContext(store, { limits: { maxRecords: 20, maxBytes: 1e6, maxAgeMs: 1000 } }),
+      0,
+    );
+    await zombie.consume(messages(0, 19), keepGoing); // cuts 0..19; landing announces it, then waits on storage
     await new Promise((resolve) => setTimeout(resolve, 50));
 
     const ctx = sinkContext(store, { limits: { maxRecords: 7, maxBytes: 1e6, maxAgeMs: 1000 } });
@@ -171,7 +221,7 @@ describe('PartitionSink', () => {
     await owner.consume(messages(0, 30), keepGoing);
     await owner.flushOpen();
     release();
-    await zombieWrite;
+    await zombie.flushOpen(); // the late write of the announced range
 
     const objects = await landedOffsets(local);
     expect(objects.find((o) => o.key.endsWith('+0+0.jsonl'))?.offsets).toEqual(range(0, 19));
@@ -182,9 +232,10 @@ describe('PartitionSink', () => {
     const ctx = sinkContext(store, { limits: { maxRecords: 5, maxBytes: 1e6, maxAgeMs: 1000 } });
     const sink = await PartitionSink.claim(ctx, 0);
     store.failPositionReplyOnce = true;
-    const result = await sink.consume(messages(0, 4), keepGoing);
-    expect(result.outcome).toBe('failed');
+    await sink.consume(messages(0, 4), keepGoing);
+    await expect(sink.flushOpen()).rejects.toThrow('reply lost');
     expect(sink.isStuck).toBe(true);
+    expect(ctx.recorded.failures).toHaveLength(1);
     await sink.retry();
     expect(sink.isStuck).toBe(false);
     expect(allOffsets(await landedOffsets(local))).toEqual(range(0, 4));
@@ -192,33 +243,77 @@ describe('PartitionSink', () => {
   });
 
   it('skips messages below its position, which an earlier owner already landed', async () => {
-    const first = await PartitionSink.claim(sinkContext(store, { limits: { maxRecords: 10, maxBytes: 1e6, maxAgeMs: 1000 } }), 0);
+    const first = await PartitionSink.claim(
+      sinkContext(store, { limits: { maxRecords: 10, maxBytes: 1e6, maxAgeMs: 1000 } }),
+      0,
+    );
     await first.consume(messages(0, 9), keepGoing);
+    await first.flushOpen();
     const second = await PartitionSink.claim(sinkContext(store), 0);
-    expect(await second.consume(messages(0, 14), keepGoing)).toEqual({ outcome: 'done', lastOffset: 14 });
+    expect(await second.consume(messages(0, 14), keepGoing)).toEqual({
+      outcome: 'done',
+      lastOffset: 14,
+    });
     await second.flushOpen();
     expect(allOffsets(await landedOffsets(local))).toEqual(range(0, 14));
   });
 
-  it('keeps a failed batch sealed and lands it on retry, taking nothing new meanwhile', async () => {
+  it('keeps failed batches and lands them in order on retry, taking nothing new meanwhile', async () => {
     const ctx = sinkContext(store, { limits: { maxRecords: 5, maxBytes: 1e6, maxAgeMs: 1000 } });
     const sink = await PartitionSink.claim(ctx, 0);
     store.failData = true;
-    const result = await sink.consume(messages(0, 9), keepGoing);
-    expect(result).toMatchObject({ outcome: 'failed', lastOffset: 4 });
-    expect(await sink.consume(messages(5, 9), keepGoing)).toEqual({ outcome: 'stopped', lastOffset: null });
+    expect(await sink.consume(messages(0, 9), keepGoing)).toEqual({
+      outcome: 'done',
+      lastOffset: 9,
+    });
+    await expect(sink.flushOpen()).rejects.toThrow('storage down');
+    expect(ctx.recorded.failures).toHaveLength(1);
+    expect(await sink.consume(messages(10, 14), keepGoing)).toEqual({
+      outcome: 'stopped',
+      lastOffset: null,
+    });
     await expect(sink.retry()).rejects.toThrow('storage down');
     expect(ctx.recorded.settled).toEqual([]);
     store.failData = false;
     await sink.retry();
-    await sink.consume(messages(5, 9), keepGoing);
-    expect(allOffsets(await landedOffsets(local))).toEqual(range(0, 9));
     expect(ctx.recorded.settled).toEqual([5, 10]);
+    await sink.consume(messages(10, 14), keepGoing);
+    await sink.flushOpen();
+    expect(allOffsets(await landedOffsets(local))).toEqual(range(0, 14));
+    expect(ctx.recorded.settled).toEqual([5, 10, 15]);
+  });
+
+  it('stops taking messages when more batches wait to land than it may hold', async () => {
+    let release!: () => void;
+    store.holdData = new Promise<void>((resolve) => (release = resolve));
+    const sink = await PartitionSink.claim(
+      sinkContext(store, { limits: { maxRecords: 2, maxBytes: 1e6, maxAgeMs: 1000 } }),
+      0,
+    );
+    let finished = false;
+    const consuming = sink.consume(messages(0, 19), keepGoing).then((r) => {
+      finished = true;
+      return r;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(finished).toBe(false);
+    expect(sink.position).toBeLessThanOrEqual(8); // three batches of two cut, the third waits
+    store.holdData = null;
+    release();
+    expect(await consuming).toEqual({ outcome: 'done', lastOffset: 19 });
+    await sink.flushOpen();
+    expect(allOffsets(await landedOffsets(local))).toEqual(range(0, 19));
   });
 
   it('is due for an age flush only once its open batch is older than maxAge', async () => {
     let now = 1_000;
-    const sink = await PartitionSink.claim(sinkContext(store, { limits: { maxRecords: 100, maxBytes: 1e6, maxAgeMs: 500 }, now: () => now }), 0);
+    const sink = await PartitionSink.claim(
+      sinkContext(store, {
+        limits: { maxRecords: 100, maxBytes: 1e6, maxAgeMs: 500 },
+        now: () => now,
+      }),
+      0,
+    );
     expect(sink.isDue(now)).toBe(false);
     await sink.consume(messages(0, 2), keepGoing);
     now += 499;

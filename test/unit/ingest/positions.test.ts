@@ -40,8 +40,13 @@ describe('PositionLog', () => {
 
   it('lets only one writer take a slot', async () => {
     await log.append(0, entry(0));
-    const racing = await Promise.allSettled([log.append(1, entry(1, 'x')), log.append(1, entry(1, 'y'))]);
-    expect(racing.filter((r) => r.status === 'rejected' && r.reason instanceof FencedError)).toHaveLength(1);
+    const racing = await Promise.allSettled([
+      log.append(1, entry(1, 'x')),
+      log.append(1, entry(1, 'y')),
+    ]);
+    expect(
+      racing.filter((r) => r.status === 'rejected' && r.reason instanceof FencedError),
+    ).toHaveLength(1);
   });
 
   it('fences a stale writer even when pruning freed the slot it aims at', async () => {
@@ -55,6 +60,11 @@ describe('PositionLog', () => {
     for (let seq = 0; seq < 10; seq++) await log.append(seq, entry(seq));
     await log.prune(9);
     const left = await store.list('_state/t/0/');
-    expect(left.map((o) => path.basename(o.key))).toEqual(['000000000006.json', '000000000007.json', '000000000008.json', '000000000009.json']);
+    expect(left.map((o) => path.basename(o.key))).toEqual([
+      '000000000006.json',
+      '000000000007.json',
+      '000000000008.json',
+      '000000000009.json',
+    ]);
   });
 });

@@ -17,13 +17,28 @@ const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 describe('validateRecord', () => {
   it('accepts a price record and normalises its timestamp', () => {
     const result = validateRecord(json(good), 65536);
-    expect(result).toMatchObject({ ok: true, record: { ...good, last_updated: '2026-11-25T10:00:00.000Z' } });
+    expect(result).toMatchObject({
+      ok: true,
+      record: { ...good, last_updated: '2026-11-25T10:00:00.000Z' },
+    });
   });
 
   it('fills optional amounts with null and drops unknown fields', () => {
-    const minimal = { id: good.id, symbol: good.symbol, name: good.name, price: good.price, last_updated: good.last_updated };
+    const minimal = {
+      id: good.id,
+      symbol: good.symbol,
+      name: good.name,
+      price: good.price,
+      last_updated: good.last_updated,
+    };
     const result = validateRecord(json({ ...minimal, extra: 'ignored' }), 65536);
-    expect(result.ok && result.record).toEqual({ ...minimal, market_cap: null, total_volume: null, price_change_percentage_24h: null, last_updated: '2026-11-25T10:00:00.000Z' });
+    expect(result.ok && result.record).toEqual({
+      ...minimal,
+      market_cap: null,
+      total_volume: null,
+      price_change_percentage_24h: null,
+      last_updated: '2026-11-25T10:00:00.000Z',
+    });
   });
 
   it.each([
@@ -38,10 +53,22 @@ describe('validateRecord', () => {
     ['a null required field', json({ ...good, name: null }), 'wrong_type'],
     ['a negative price', json({ ...good, price: -1 }), 'invalid_price'],
     ['a zero price', json({ ...good, price: 0 }), 'invalid_price'],
-    ['an infinite price', Buffer.from(JSON.stringify(good).replace('64012.5', '1e999')), 'invalid_price'],
+    [
+      'an infinite price',
+      Buffer.from(JSON.stringify(good).replace('64012.5', '1e999')),
+      'invalid_price',
+    ],
     ['an unparseable timestamp', json({ ...good, last_updated: 'yesterday' }), 'invalid_timestamp'],
-    ['a timestamp without a zone', json({ ...good, last_updated: '2026-11-25T10:00:00' }), 'invalid_timestamp'],
-    ['an impossible date', json({ ...good, last_updated: '2026-13-45T10:00:00Z' }), 'invalid_timestamp'],
+    [
+      'a timestamp without a zone',
+      json({ ...good, last_updated: '2026-11-25T10:00:00' }),
+      'invalid_timestamp',
+    ],
+    [
+      'an impossible date',
+      json({ ...good, last_updated: '2026-13-45T10:00:00Z' }),
+      'invalid_timestamp',
+    ],
     ['an id with path characters', json({ ...good, id: '../etc' }), 'invalid_field'],
     ['a negative market cap', json({ ...good, market_cap: -5 }), 'invalid_field'],
   ])('rejects %s', (_label, value, reason) => {
@@ -59,5 +86,42 @@ describe('validateRecord', () => {
   it('names the missing fields', () => {
     const result = validateRecord(json({ id: 'bitcoin' }), 65536);
     expect(!result.ok && result.detail).toBe('missing symbol, name, price, last_updated');
+  });
+
+  describe('canonical text, reused for the line instead of serialising again', () => {
+    const canonical = { ...good, last_updated: '2026-11-25T10:00:00.000Z' };
+    const isCanonical = (text: string): boolean | 'invalid' => {
+      const result = validateRecord(Buffer.from(text), 65536);
+      return result.ok ? result.canonical : 'invalid';
+    };
+
+    it('is the text itself when it is compact JSON of exactly the record', () => {
+      expect(isCanonical(JSON.stringify(canonical))).toBe(true);
+    });
+
+    it.each([
+      ['whitespace', JSON.stringify(canonical, null, 1)],
+      ['an extra field', JSON.stringify({ ...canonical, extra: 1 })],
+      [
+        'another field order',
+        JSON.stringify(Object.fromEntries(Object.entries(canonical).reverse())),
+      ],
+      ['a duplicate key', JSON.stringify(canonical).replace('{', '{"price":-1,')],
+      [
+        'a timestamp not in toISOString form',
+        JSON.stringify({ ...canonical, last_updated: '2026-11-25T10:00:00Z' }),
+      ],
+      ['an escaped string', JSON.stringify(canonical).replace('"Bitcoin"', '"Bit\\u0063oin"')],
+      ['a missing optional field', JSON.stringify({ ...canonical, market_cap: undefined })],
+      ['a number written longer', JSON.stringify(canonical).replace('64012.5', '64012.50')],
+    ])('is not reused with %s', (_label, text) => {
+      expect(isCanonical(text)).toBe(false);
+    });
+
+    it('rejects a date the calendar does not have', () => {
+      expect(
+        validateRecord(json({ ...good, last_updated: '2026-02-30T10:00:00Z' }), 65536),
+      ).toMatchObject({ ok: false, reason: 'invalid_timestamp' });
+    });
   });
 });

@@ -32,21 +32,30 @@ describe('LocalObjectStore', () => {
 
   it('refuses a create-only put on an existing key and keeps the first body', async () => {
     await store.put('p/0001.json', 'winner', { ifNoneMatch: true });
-    await expect(store.put('p/0001.json', 'loser', { ifNoneMatch: true })).rejects.toBeInstanceOf(PreconditionFailedError);
+    await expect(store.put('p/0001.json', 'loser', { ifNoneMatch: true })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
     expect((await store.get('p/0001.json'))?.toString()).toBe('winner');
     expect(await readdir(path.join(root, 'lake', 'p'))).toEqual(['0001.json']);
   });
 
   it('lets exactly one of many concurrent create-only puts win', async () => {
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => store.put('race/slot.json', `writer-${i}`, { ifNoneMatch: true })),
+      Array.from({ length: 20 }, (_, i) =>
+        store.put('race/slot.json', `writer-${i}`, { ifNoneMatch: true }),
+      ),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
   it('lists by prefix in key order, after startAfter, across directories', async () => {
     for (const key of ['d/2/b', 'd/1/a', 'd/10/c', 'e/1/z', 'd/1/b']) await store.put(key, key);
-    expect((await store.list('d/')).map((o) => o.key)).toEqual(['d/1/a', 'd/1/b', 'd/10/c', 'd/2/b']);
+    expect((await store.list('d/')).map((o) => o.key)).toEqual([
+      'd/1/a',
+      'd/1/b',
+      'd/10/c',
+      'd/2/b',
+    ]);
     expect((await store.list('d/1')).map((o) => o.key)).toEqual(['d/1/a', 'd/1/b', 'd/10/c']);
     expect((await store.list('d/', 'd/1/b')).map((o) => o.key)).toEqual(['d/10/c', 'd/2/b']);
     expect((await store.list('')).map((o) => o.key)).toHaveLength(5);

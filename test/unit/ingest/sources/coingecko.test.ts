@@ -24,7 +24,10 @@ const seen: { url: string; apiKey: string | undefined }[] = [];
 async function serve(replies: Reply[]): Promise<string> {
   seen.length = 0;
   server = createServer((req, res) => {
-    seen.push({ url: req.url ?? '', apiKey: req.headers['x-cg-demo-api-key'] as string | undefined });
+    seen.push({
+      url: req.url ?? '',
+      apiKey: req.headers['x-cg-demo-api-key'] as string | undefined,
+    });
     const reply = replies.shift() ?? ((_q, r) => r.writeHead(500).end());
     reply(req, res);
   });
@@ -32,9 +35,13 @@ async function serve(replies: Reply[]): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3`;
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Reply => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-};
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}): Reply =>
+  (_req, res) => {
+    res
+      .writeHead(status, { 'content-type': 'application/json', ...headers })
+      .end(JSON.stringify(body));
+  };
 
 const fastBackoff = { initialMs: 5, maxMs: 20, factor: 2, jitter: 0 };
 
@@ -48,7 +55,9 @@ describe('CoinGeckoSource', () => {
     const baseUrl = await serve([json(200, [market])]);
     const source = new CoinGeckoSource({ baseUrl, apiKey: 'demo-key' });
     const quotes = await source.quotes(['bitcoin', 'ethereum']);
-    expect(seen).toEqual([{ url: '/api/v3/coins/markets?vs_currency=usd&ids=bitcoin%2Cethereum', apiKey: 'demo-key' }]);
+    expect(seen).toEqual([
+      { url: '/api/v3/coins/markets?vs_currency=usd&ids=bitcoin%2Cethereum', apiKey: 'demo-key' },
+    ]);
     expect(quotes).toEqual([
       {
         id: 'bitcoin',
@@ -70,10 +79,18 @@ describe('CoinGeckoSource', () => {
   });
 
   it('waits out a 429 for its Retry-After rather than the shorter backoff, then succeeds', async () => {
-    const baseUrl = await serve([json(429, { error: 'throttled' }, { 'retry-after': '1' }), json(200, [market])]);
+    const baseUrl = await serve([
+      json(429, { error: 'throttled' }, { 'retry-after': '1' }),
+      json(200, [market]),
+    ]);
     const retries: { delayMs: number }[] = [];
-    const logger = pino({ level: 'warn' }, { write: (line: string) => void retries.push(JSON.parse(line) as { delayMs: number }) });
-    const quotes = await new CoinGeckoSource({ baseUrl, backoff: fastBackoff, logger }).quotes(['bitcoin']);
+    const logger = pino(
+      { level: 'warn' },
+      { write: (line: string) => void retries.push(JSON.parse(line) as { delayMs: number }) },
+    );
+    const quotes = await new CoinGeckoSource({ baseUrl, backoff: fastBackoff, logger }).quotes([
+      'bitcoin',
+    ]);
     expect(quotes).toHaveLength(1);
     expect(seen).toHaveLength(2);
     expect(retries.map((r) => r.delayMs)).toEqual([1000]);
@@ -81,23 +98,33 @@ describe('CoinGeckoSource', () => {
 
   it('retries server errors with backoff and gives up after the attempts', async () => {
     const baseUrl = await serve([json(502, {}), json(503, {}), json(200, [market])]);
-    expect(await new CoinGeckoSource({ baseUrl, backoff: fastBackoff }).quotes(['bitcoin'])).toHaveLength(1);
+    expect(
+      await new CoinGeckoSource({ baseUrl, backoff: fastBackoff }).quotes(['bitcoin']),
+    ).toHaveLength(1);
     expect(seen).toHaveLength(3);
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     const failing = await serve([json(500, {}), json(500, {}), json(500, {})]);
-    await expect(new CoinGeckoSource({ baseUrl: failing, attempts: 3, backoff: fastBackoff }).quotes(['bitcoin'])).rejects.toThrow('answered 500');
+    await expect(
+      new CoinGeckoSource({ baseUrl: failing, attempts: 3, backoff: fastBackoff }).quotes([
+        'bitcoin',
+      ]),
+    ).rejects.toThrow('answered 500');
     expect(seen).toHaveLength(3);
   });
 
   it('does not retry a client error', async () => {
     const baseUrl = await serve([json(401, { error: 'bad key' }), json(200, [market])]);
-    await expect(new CoinGeckoSource({ baseUrl, backoff: fastBackoff }).quotes(['bitcoin'])).rejects.toThrow(/401.*bad key/);
+    await expect(
+      new CoinGeckoSource({ baseUrl, backoff: fastBackoff }).quotes(['bitcoin']),
+    ).rejects.toThrow(/401.*bad key/);
     expect(seen).toHaveLength(1);
   });
 
   it('rejects an answer of an unexpected shape', async () => {
     const baseUrl = await serve([json(200, { not: 'an array' })]);
-    await expect(new CoinGeckoSource({ baseUrl }).quotes(['bitcoin'])).rejects.toThrow(/unexpected shape/);
+    await expect(new CoinGeckoSource({ baseUrl }).quotes(['bitcoin'])).rejects.toThrow(
+      /unexpected shape/,
+    );
   });
 
   it('uses the injected fetch', async () => {
@@ -106,15 +133,22 @@ describe('CoinGeckoSource', () => {
       calls.push(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
       return Promise.resolve(new Response(JSON.stringify([market]), { status: 200 }));
     };
-    await new CoinGeckoSource({ baseUrl: 'http://example.invalid/api/v3/', fetch: fakeFetch }).quotes(['ripple']);
-    expect(calls).toEqual(['http://example.invalid/api/v3/coins/markets?vs_currency=usd&ids=ripple']);
+    await new CoinGeckoSource({
+      baseUrl: 'http://example.invalid/api/v3/',
+      fetch: fakeFetch,
+    }).quotes(['ripple']);
+    expect(calls).toEqual([
+      'http://example.invalid/api/v3/coins/markets?vs_currency=usd&ids=ripple',
+    ]);
   });
 });
 
 describe('retryAfterMs', () => {
   it('reads seconds and HTTP dates', () => {
     expect(retryAfterMs('3')).toBe(3000);
-    expect(retryAfterMs('Wed, 25 Nov 2026 10:00:10 GMT', Date.parse('2026-11-25T10:00:00Z'))).toBe(10_000);
+    expect(retryAfterMs('Wed, 25 Nov 2026 10:00:10 GMT', Date.parse('2026-11-25T10:00:00Z'))).toBe(
+      10_000,
+    );
     expect(retryAfterMs(null)).toBeUndefined();
     expect(retryAfterMs('soon')).toBeUndefined();
   });

@@ -41,6 +41,8 @@ describe('SimulatedSource', () => {
   });
 
   it('rejects a coin it cannot simulate, naming the ones it can', async () => {
-    await expect(new SimulatedSource(1).quotes(['bitcoin', 'nocoin'])).rejects.toThrow(/knows bitcoin, ethereum, ripple.*not nocoin/);
+    await expect(new SimulatedSource(1).quotes(['bitcoin', 'nocoin'])).rejects.toThrow(
+      /knows bitcoin, ethereum, ripple.*not nocoin/,
+    );
   });
 });
