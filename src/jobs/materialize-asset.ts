@@ -20,26 +20,17 @@ export interface HeldJob {
   spec: AssetSpec;
   lease: Lease;
   slots: PoolSlots;
+  /** Who runs the asset and since when, as recorded by the claim. */
+  info: RunAssetInfo;
 }
 
 /**
- * Materializes an asset while holding its lease and pools: marks it running (fenced), keeps the
- * lease alive, runs the materializer and the YAML checks, and records the outcome (fenced again,
- * so a worker that lost its lease meanwhile records nothing).
+ * Materializes an asset while holding its lease and pools (the claim already marked it running):
+ * keeps the lease alive, runs the materializer and the YAML checks, and records the outcome
+ * fenced by the lease, so a worker that lost its lease meanwhile records nothing.
  */
 export async function materializeHoldingLease(deps: ProcessorDeps, held: HeldJob): Promise<JobOutcome> {
-  const { job, spec, lease } = held;
-  const runId = job.data.runId;
-  const info: RunAssetInfo = {
-    worker: deps.workerId,
-    attempt: job.attemptsMade + 1,
-    fence: lease.fence,
-    enqueuedAt: job.timestamp,
-    startedAt: Date.now(),
-  };
-  const started = await deps.runs.start(runId, spec.key, info, lease.token);
-  if (started !== 'running') return { outcome: 'ignored', state: started };
-
+  const info: RunAssetInfo = { ...held.info, fence: held.lease.fence };
   const abort = new AbortController();
   const stop = guard(deps, held, abort);
   let materialized: { result: MaterializeResult; checks: CheckResult[] };
@@ -90,7 +81,9 @@ async function runMaterializer(
     deps.logger.info({ asset: spec.key, runId: job.data.runId }, message);
     job.log(message).catch(() => undefined);
   };
-  log(`materializing ${spec.key} (attempt ${job.attemptsMade + 1}, fence ${held.lease.fence}) on ${deps.workerId}`);
+  // Who runs which attempt under which fence is in the run's asset_started event; the job log
+  // gets what the materializer says (dbt, the lake), so a no-op costs no extra round trip.
+  deps.logger.debug({ asset: spec.key, runId: job.data.runId, fence: held.lease.fence }, 'materializing');
   const inputDataTimes = await deps.events.dataTimes(deps.pipeline.graph.depsOf(spec.key));
   const result = await materialize(deps.materializers, {
     asset: spec,
@@ -137,18 +130,17 @@ async function recordResult(
     runId: held.job.data.runId,
     asset: held.spec.key,
     outcome,
-    leaseToken: held.lease.token,
-    info: { ...info, endedAt, checks, error },
+    lease: held.lease,
     record,
     blockedReason: error,
   });
+  held.lease.markReleased();
   if (finished.kind === 'lease_lost') {
     // Not recorded: the asset may be running elsewhere now. Another attempt redoes it.
     throw new LeaseLostError(`lost the lease of ${held.spec.key} before its result was recorded`);
   }
   if (finished.kind === 'stale') return { outcome: 'ignored', state: finished.state };
   await deps.enqueue(held.job.data.runId, finished.ready);
-  held.job.log(`${outcome}${error ? `: ${error}` : ''}`).catch(() => undefined);
   // A failed job in BullMQ (and Bull Board) for failed checks; never retried, the data is wrong.
   if (error) throw new UnrecoverableError(`${held.spec.key}: ${error}`);
   return { outcome, runStatus: finished.runStatus };
@@ -181,11 +173,11 @@ async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetI
     runId: job.data.runId,
     asset: spec.key,
     outcome: 'failed',
-    leaseToken: held.lease.token,
-    info: { ...info, endedAt, error: message },
+    lease: held.lease,
     record,
     blockedReason: message,
   });
+  held.lease.markReleased();
   if (finished.kind === 'lease_lost') {
     throw new LeaseLostError(`lost the lease of ${spec.key} before its failure was recorded: ${message}`);
   }

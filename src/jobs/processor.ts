@@ -5,10 +5,11 @@ import { usesWarehouse, type MaterializerRegistry } from '../assets/materializer
 import { backoffDelay } from '../shared/backoff.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { EventLog } from './event-log.ts';
-import type { AssetLeases, Lease } from './lease.ts';
+import { newLeaseToken, type AssetLeases, type Lease } from './lease.ts';
 import { materializeHoldingLease } from './materialize-asset.ts';
 import type { Pools } from './pools.ts';
 import { jobDataSchema, type AssetJobData } from './queue.ts';
+import type { RunAssetInfo } from './run-model.ts';
 import type { RunStore } from './run-store.ts';
 import type { OrchestratorSettings } from './settings.ts';
 
@@ -38,41 +39,44 @@ export type JobOutcome =
   | { outcome: 'ignored'; state: string };
 
 /**
- * One BullMQ job = one asset of one run. The job takes the asset's lease and its pools or goes
- * back to the delayed set (a wait, not a failure), then materializes while holding them.
+ * One BullMQ job = one asset of one run. The job takes its pools, then the asset's lease together
+ * with the move to running (one script), or goes back to the delayed set (a wait, not a
+ * failure); then it materializes while holding them.
  */
 export function createProcessor(deps: ProcessorDeps) {
   return async (job: Job<AssetJobData>, token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
     const data = jobDataSchema.parse(job.data);
     const { runId, asset } = data;
-    const state = await deps.runs.assetState(runId, asset);
-    if (state === 'succeeded') {
-      // The previous attempt recorded success but may have died before enqueuing dependents.
-      await deps.enqueue(runId, await deps.runs.queuedDependents(runId, asset));
-      return { outcome: 'ignored', state };
-    }
-    if (state !== 'queued' && state !== 'running') return { outcome: 'ignored', state: state ?? 'missing' };
-
     const spec = deps.pipeline.assets.get(asset);
     if (!spec) return failUnknownAsset(deps, runId, asset);
 
-    const lease = await deps.leases.acquire(asset, deps.workerId);
-    if (!lease) return waitForResources(deps, job, token, data.waits, 'another materialization of the asset holds its lease');
+    const leaseToken = newLeaseToken(deps.workerId);
+    const slots = await deps.pools.acquire(poolLimits(deps, spec), leaseToken);
+    if (!slots) return waitForResources(deps, job, token, data.waits, `pool ${describePools(deps, spec)} is full`);
     try {
-      const slots = await deps.pools.acquire(poolLimits(deps, spec), lease.token);
-      if (!slots) {
-        await lease.release();
-        return await waitForResources(deps, job, token, data.waits, `pool ${describePools(deps, spec)} is full`);
+      const info: RunAssetInfo = { worker: deps.workerId, attempt: job.attemptsMade + 1, enqueuedAt: job.timestamp, startedAt: Date.now() };
+      const claim = await deps.runs.claim(runId, asset, info, leaseToken, deps.leases.ttlMs);
+      if (claim.kind === 'lease_busy') {
+        return await waitForResources(deps, job, token, data.waits, 'another materialization of the asset holds its lease');
       }
+      if (claim.kind === 'not_startable') return await notStartable(deps, runId, asset, claim.state);
+      const lease = deps.leases.held(asset, leaseToken, claim.fence, claim.leaseStartedAt);
       try {
-        return await materializeHoldingLease(deps, { job, token, signal, spec, lease, slots });
+        return await materializeHoldingLease(deps, { job, token, signal, spec, lease, slots, info });
       } finally {
-        await slots.release();
+        await releaseQuietly(lease, deps.logger);
       }
     } finally {
-      await releaseQuietly(lease, deps.logger);
+      await slots.release();
     }
   };
+}
+
+/** A job whose asset already ended in its run: a duplicate delivery, a cancelled run, a re-run. */
+async function notStartable(deps: ProcessorDeps, runId: string, asset: string, state: string): Promise<JobOutcome> {
+  // The attempt that succeeded may have died before enqueuing the dependents; enqueue is idempotent.
+  if (state === 'succeeded') await deps.enqueue(runId, await deps.runs.queuedDependents(runId, asset));
+  return { outcome: 'ignored', state };
 }
 
 /** The pools an asset's materialization takes: its named pool and, on DuckDB, the writer. */
@@ -110,16 +114,17 @@ async function waitForResources(
   throw new DelayedError();
 }
 
-async function failUnknownAsset(deps: ProcessorDeps, runId: string, asset: string): Promise<never> {
+async function failUnknownAsset(deps: ProcessorDeps, runId: string, asset: string): Promise<JobOutcome> {
   const error = `asset ${asset} is not in this worker's config ${deps.pipeline.file}`;
-  await deps.runs.finish({
+  const finished = await deps.runs.finish({
     runId,
     asset,
     outcome: 'failed',
-    leaseToken: undefined,
+    lease: undefined,
     info: { worker: deps.workerId, endedAt: Date.now(), error },
     blockedReason: error,
   });
+  if (finished.kind !== 'ok') return { outcome: 'ignored', state: finished.state };
   throw new UnrecoverableError(error);
 }
 

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AssetGraph } from '../assets/graph.ts';
 import type { RedisKeys } from './keys.ts';
-import { cancelRunScript, createRunScript, finishAssetScript, startAssetScript } from './lua/run-scripts.ts';
+import { LEASE_LOG_RETAIN } from './lease.ts';
+import { cancelRunScript, claimAssetScript, createRunScript, finishAssetScript } from './lua/run-scripts.ts';
 import type { Redis } from './redis.ts';
 import {
   RUN_ID,
@@ -29,12 +30,19 @@ export interface FinishAsset {
   runId: string;
   asset: string;
   outcome: 'succeeded' | 'failed';
-  /** The lease token; undefined skips fencing (the job is already gone). */
-  leaseToken: string | undefined;
-  info: RunAssetInfo;
+  /** The lease held for the asset (checked, then released); undefined skips fencing (the job is already gone). */
+  lease: { token: string; fence: number } | undefined;
+  /** The materialization, which also serves as the run's per-asset info. */
   record?: MaterializationRecord;
+  /** Per-asset info when there is no record (a failure no materialization got to). */
+  info?: RunAssetInfo;
   blockedReason?: string;
 }
+
+export type ClaimResult =
+  | { kind: 'running'; fence: number; leaseStartedAt: number }
+  | { kind: 'lease_busy' }
+  | { kind: 'not_startable'; state: string };
 
 export type FinishResult =
   | { kind: 'ok'; runStatus: RunStatus | undefined; ready: string[]; skipped: string[] }
@@ -74,16 +82,25 @@ export class RunStore {
     return { runId, roots };
   }
 
-  /** 'running' when this lease holder may materialize the asset now; otherwise why not. */
-  async start(runId: string, asset: string, info: RunAssetInfo, leaseToken: string): Promise<string> {
-    return (await startAssetScript.run(this.redis, [], [
+  /**
+   * Takes the asset's lease (token, TTL) and marks the asset running, atomically: either both
+   * happen or neither. The lease is the caller's to renew and release.
+   */
+  async claim(runId: string, asset: string, info: RunAssetInfo, leaseToken: string, leaseTtlMs: number): Promise<ClaimResult> {
+    const reply = (await claimAssetScript.run(this.redis, [], [
       this.keys.prefix,
       runId,
       asset,
       info.startedAt ?? Date.now(),
       JSON.stringify(info),
       leaseToken,
-    ])) as string;
+      leaseTtlMs,
+      LEASE_LOG_RETAIN,
+    ])) as [string, number?, number?];
+    const [state, fence, leaseStartedAt] = reply;
+    if (state === 'running') return { kind: 'running', fence: Number(fence), leaseStartedAt: Number(leaseStartedAt) };
+    if (state === 'lease_busy') return { kind: 'lease_busy' };
+    return { kind: 'not_startable', state };
   }
 
   async finish(f: FinishAsset, now = Date.now()): Promise<FinishResult> {
@@ -93,12 +110,13 @@ export class RunStore {
       f.asset,
       now,
       f.outcome,
-      f.leaseToken ?? '',
-      JSON.stringify(f.info),
+      f.lease?.token ?? '',
+      f.record ? '' : JSON.stringify(f.info ?? {}),
       f.record ? JSON.stringify(f.record) : '',
       this.retainPerAsset,
       f.record?.dataTime ?? '',
       f.blockedReason ?? '',
+      f.lease?.fence ?? '',
     ])) as string[];
     const [kind, second] = reply;
     if (kind === 'lease_lost') return { kind, state: second ?? 'missing' };
@@ -133,6 +151,11 @@ export class RunStore {
 
   async emit(runId: string, type: string, asset: string, detail: Record<string, unknown>): Promise<void> {
     await this.redis.xadd(this.keys.runEvents(runId), 'MAXLEN', '~', 10_000, '*', 'type', type, 'asset', asset, 'detail', JSON.stringify(detail), 'at', Date.now());
+  }
+
+  /** Just the status: cheap enough to poll. */
+  async status(runId: string): Promise<RunStatus | undefined> {
+    return ((await this.redis.hget(this.keys.run(runId), 'status')) ?? undefined) as RunStatus | undefined;
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {

@@ -25,7 +25,7 @@ export interface OrchestratorSettings {
   /** How long a stopping worker lets running materializations finish before handing them back. */
   shutdownGraceMs: number;
   /** Finished jobs kept in BullMQ (the event log keeps the history). */
-  keepCompletedJobs: { count: number; ageSeconds: number };
+  keepCompletedJobs: { count: number };
   keepFailedJobs: { count: number; ageSeconds: number };
 }
 
@@ -71,7 +71,7 @@ export function orchestratorSettings(env: NodeJS.ProcessEnv = process.env): Orch
     retryBaseMs: e.STRATA_RETRY_BASE_MS,
     retryMaxMs: e.STRATA_RETRY_MAX_MS,
     shutdownGraceMs: e.STRATA_SHUTDOWN_GRACE_MS,
-    keepCompletedJobs: { count: 1_000, ageSeconds: 24 * 3600 },
+    keepCompletedJobs: { count: 1_000 },
     keepFailedJobs: { count: 5_000, ageSeconds: 7 * 24 * 3600 },
   };
 }

@@ -1,6 +1,7 @@
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Job, QueueEvents, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { LoadedPipeline } from '../assets/config/load.ts';
 import { warehouseRowCounter } from '../assets/checks/sql.ts';
 import { defaultMaterializers, type MaterializerRegistry } from '../assets/materializers/index.ts';
@@ -13,7 +14,8 @@ import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { Pools } from './pools.ts';
 import { createProcessor, type JobOutcome } from './processor.ts';
-import { AssetQueue, jobDataSchema, retryDelay, type AssetJobData } from './queue.ts';
+import { AssetQueue, retryDelay, type AssetJobData } from './queue.ts';
+import { startFailedJobSweeper } from './failed-sweeper.ts';
 import { closeRedis, connectRedis, type Redis } from './redis.ts';
 import { RunStore } from './run-store.ts';
 import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
@@ -31,7 +33,7 @@ export interface AssetWorkerOptions {
 export type WorkerState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
 
 /**
- * A Strata worker: a BullMQ worker materializing assets, plus its heartbeat and a listener that
+ * A Strata worker: a BullMQ worker materializing assets, plus its heartbeat and a sweeper that
  * closes run state for jobs BullMQ fails on its own (stalled too often). Lifecycle:
  * start() -> running; close() -> stop taking jobs, let running ones finish within the grace
  * time, hand the rest back to the queue, disconnect. close() is idempotent.
@@ -42,14 +44,17 @@ export class AssetWorker {
   private readonly settings: OrchestratorSettings;
   private readonly logger: Logger;
   private readonly shutdown = new AbortController();
+  /** Shared by BullMQ (which duplicates it for blocking reads) and the run state. */
   private redis: Redis | undefined;
   private worker: Worker<AssetJobData, JobOutcome> | undefined;
-  private queueEvents: QueueEvents | undefined;
+  private sweeper: { stop(): Promise<void> } | undefined;
   private queue: AssetQueue | undefined;
   private heartbeat: { stop(): Promise<void> } | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: AssetWorkerOptions) {
+    // Every running job listens for shutdown: one listener per unit of concurrency.
+    setMaxListeners(Math.max(10, (options.concurrency ?? 1) + 5), this.shutdown.signal);
     this.settings = options.settings ?? orchestratorSettings();
     this.logger = options.logger ?? createLogger('worker');
     this.id = `${hostname().replace(/\s+/g, '-')}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -91,7 +96,6 @@ export class AssetWorker {
       logger: this.logger,
       shutdown: this.shutdown.signal,
     });
-    this.queueEvents = this.watchFailures(redisUrl, runs);
     this.worker = new Worker<AssetJobData, JobOutcome>(this.settings.queueName, processor, {
       connection: redis,
       prefix: this.settings.queuePrefix,
@@ -107,43 +111,15 @@ export class AssetWorker {
       this.logger.warn({ jobId: job?.id, asset: job?.data.asset, err: errorMessage(error) }, 'job failed'),
     );
     this.heartbeat = startHeartbeat(redis, keys, this.id);
-    await this.worker.waitUntilReady();
-  }
-
-  /**
-   * BullMQ fails a job by itself when it stalled more than maxStalledCount times (its workers
-   * kept dying); no processor runs then, so the run would wait forever. Every worker listens
-   * and records the failure; the run-state script makes the duplicate records no-ops.
-   */
-  private watchFailures(redisUrl: string, runs: RunStore): QueueEvents {
-    const events = new QueueEvents(this.settings.queueName, { connection: { url: redisUrl }, prefix: this.settings.queuePrefix });
-    events.on('error', (error) => this.logger.warn({ err: error }, 'queue events error'));
-    events.on('failed', ({ jobId, failedReason }) => {
-      void this.recordFailedJob(jobId, failedReason, runs);
+    this.sweeper = startFailedJobSweeper({
+      queue: queue.queue,
+      redis,
+      runs,
+      intervalMs: Math.max(1_000, this.settings.stalledIntervalMs),
+      workerId: this.id,
+      logger: this.logger,
     });
-    return events;
-  }
-
-  private async recordFailedJob(jobId: string, failedReason: string, runs: RunStore): Promise<void> {
-    try {
-      if (!this.queue) return;
-      const job = await Job.fromId<AssetJobData>(this.queue.queue, jobId);
-      const parsed = jobDataSchema.safeParse(job?.data);
-      if (!parsed.success) return;
-      const { runId, asset } = parsed.data;
-      const state = await runs.assetState(runId, asset);
-      if (state !== 'queued' && state !== 'running') return;
-      await runs.finish({
-        runId,
-        asset,
-        outcome: 'failed',
-        leaseToken: undefined,
-        info: { worker: this.id, endedAt: Date.now(), error: failedReason },
-        blockedReason: failedReason,
-      });
-    } catch (error) {
-      this.logger.warn({ err: error, jobId }, 'could not record a failed job in its run');
-    }
+    await this.worker.waitUntilReady();
   }
 
   /** Skips the rest of the grace time: running jobs go back to the queue now. */
@@ -178,10 +154,10 @@ export class AssetWorker {
 
   /** Runs every cleanup step even if one fails. */
   private async release(): Promise<void> {
-    const { heartbeat, queueEvents, queue, redis } = this;
+    const { heartbeat, sweeper, queue, redis } = this;
     const steps: [string, (() => Promise<unknown>) | undefined][] = [
       ['heartbeat', heartbeat && (() => heartbeat.stop())],
-      ['queue events', queueEvents && (() => queueEvents.close())],
+      ['failed-job sweeper', sweeper && (() => sweeper.stop())],
       ['queue', queue && (() => queue.close())],
       ['redis', redis && (() => closeRedis(redis))],
     ];

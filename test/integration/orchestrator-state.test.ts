@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssetGraph } from '../../src/assets/graph.ts';
 import { RedisKeys } from '../../src/jobs/keys.ts';
-import { AssetLeases } from '../../src/jobs/lease.ts';
+import { AssetLeases, type Lease } from '../../src/jobs/lease.ts';
 import { Pools } from '../../src/jobs/pools.ts';
 import { AssetQueue } from '../../src/jobs/queue.ts';
 import { closeRedis, connectRedis, type Redis } from '../../src/jobs/redis.ts';
@@ -34,11 +34,11 @@ describe('run state, leases and pools in Redis', () => {
   });
 
   /** Leases for every asset, so fenced transitions can be exercised without a worker. */
-  async function leaseAll(assets: string[]): Promise<Map<string, string>> {
+  async function leaseAll(assets: string[]): Promise<Map<string, Lease>> {
     const leases = new AssetLeases(redis, keys, 60_000);
-    const tokens = new Map<string, string>();
-    for (const a of assets) tokens.set(a, (await leases.acquire(a, 'test'))!.token);
-    return tokens;
+    const held = new Map<string, Lease>();
+    for (const a of assets) held.set(a, (await leases.acquire(a, 'test'))!);
+    return held;
   }
 
   it('queues a fan-in asset exactly once when its 60 upstream assets finish at the same instant', async () => {
@@ -59,7 +59,7 @@ describe('run state, leases and pools in Redis', () => {
     );
     const results = await Promise.all(
       roots.map((asset, i) =>
-        stores[i]!.finish({ runId, asset, outcome: 'succeeded', leaseToken: tokens.get(asset), info: {} }),
+        stores[i]!.finish({ runId, asset, outcome: 'succeeded', lease: tokens.get(asset), info: {} }),
       ),
     );
     const readies = results.flatMap((r) => (r.kind === 'ok' ? r.ready : []));
@@ -67,21 +67,33 @@ describe('run state, leases and pools in Redis', () => {
     expect(await store.assetState(runId, 'sink')).toBe('queued');
 
     // A replayed transition (a retried script call) changes nothing and readies nothing.
-    const replay = await store.finish({ runId, asset: 'up0', outcome: 'succeeded', leaseToken: tokens.get('up0'), info: {} });
+    const replay = await store.finish({ runId, asset: 'up0', outcome: 'succeeded', lease: tokens.get('up0'), info: {} });
     expect(replay).toEqual({ kind: 'stale', state: 'succeeded' });
   });
 
-  it('refuses a transition from a worker that does not hold the asset lease (fencing)', async () => {
+  it('claims an asset only together with its lease, and refuses a result from a non-holder (fencing)', async () => {
     const graph = graphOf({ a: [] });
     const store = new RunStore(redis, keys, 10);
     const { runId } = await store.create({ selection: 'a', trigger: 'manual', assets: ['a'] }, graph);
     const leases = new AssetLeases(redis, keys, 60_000);
-    const lease = await leases.acquire('a', 'holder');
-    expect(await store.start(runId, 'a', {}, 'someone-else/xyz')).toBe('lease_lost');
-    expect(await store.start(runId, 'a', {}, lease!.token)).toBe('running');
-    const stale = await store.finish({ runId, asset: 'a', outcome: 'succeeded', leaseToken: 'someone-else/xyz', info: {} });
+
+    const other = await leases.acquire('a', 'another-run');
+    expect(await store.claim(runId, 'a', {}, 'w1/abc', 60_000)).toEqual({ kind: 'lease_busy' });
+    expect(await store.assetState(runId, 'a')).toBe('queued');
+    await other!.release();
+
+    const claim = await store.claim(runId, 'a', {}, 'w1/abc', 60_000);
+    expect(claim).toMatchObject({ kind: 'running', fence: 2 });
+    const stale = await store.finish({ runId, asset: 'a', outcome: 'succeeded', lease: { token: 'w9/old', fence: 1 }, info: {} });
     expect(stale).toEqual({ kind: 'lease_lost', state: 'running' });
     expect(await store.assetState(runId, 'a')).toBe('running');
+
+    const done = await store.finish({ runId, asset: 'a', outcome: 'succeeded', lease: { token: 'w1/abc', fence: 2 }, info: {} });
+    expect(done).toMatchObject({ kind: 'ok', runStatus: 'succeeded' });
+    // The final transition released the lease and closed its interval.
+    expect((await leases.intervals('a')).map((i) => i.released)).toEqual([true, true]);
+    expect(await store.claim(runId, 'a', {}, 'w2/def', 60_000)).toEqual({ kind: 'not_startable', state: 'succeeded' });
+    expect(await leases.acquire('a', 'next')).toBeDefined();
   });
 
   it('skips the transitive dependents of a failed asset but not its siblings', async () => {
@@ -89,9 +101,9 @@ describe('run state, leases and pools in Redis', () => {
     const store = new RunStore(redis, keys, 10);
     const { runId } = await store.create({ selection: '*', trigger: 'manual', assets: graph.order }, graph);
     const tokens = await leaseAll(['a', 'd']);
-    const failed = await store.finish({ runId, asset: 'a', outcome: 'failed', leaseToken: tokens.get('a'), info: { error: 'x' } });
+    const failed = await store.finish({ runId, asset: 'a', outcome: 'failed', lease: tokens.get('a'), info: { error: 'x' } });
     expect(failed.kind === 'ok' && failed.skipped.sort()).toEqual(['b', 'c', 'e']);
-    const done = await store.finish({ runId, asset: 'd', outcome: 'succeeded', leaseToken: tokens.get('d'), info: {} });
+    const done = await store.finish({ runId, asset: 'd', outcome: 'succeeded', lease: tokens.get('d'), info: {} });
     expect(done).toEqual({ kind: 'ok', runStatus: 'failed', ready: [], skipped: [] });
     const run = await store.get(runId);
     expect(run?.status).toBe('failed');

@@ -1,3 +1,4 @@
+import { LEASE_LUA } from '../lease.ts';
 import { LuaScript } from '../redis.ts';
 
 /**
@@ -7,9 +8,10 @@ import { LuaScript } from '../redis.ts';
  * no longer in the state it expects and changes nothing. Key layout: see ../keys.ts.
  * ARGV[1] is always the key prefix.
  */
-const PRELUDE = `
+const PRELUDE = `${LEASE_LUA}
 local P = ARGV[1]
 local function runKey(id) return P .. 'run:' .. id end
+local function leaseKey(asset) return P .. 'lease:' .. asset end
 local TERMINAL = { succeeded = true, failed = true, cancelled = true }
 
 local function emit(id, kind, asset, detail, at)
@@ -92,34 +94,37 @@ return roots
 );
 
 /**
- * ARGV: prefix, runId, asset, now, infoJson, leaseToken.
- * queued|running -> running, only for the holder of the asset's lease (fencing). Returns
- * 'running', or the state that prevented the start ('cancelled', 'succeeded', ..., 'lease_lost').
+ * ARGV: prefix, runId, asset, now, infoJson, leaseToken, leaseTtlMs, leaseLogRetain.
+ * Takes the asset's lease and moves the asset queued|running -> running, in one step. Returns
+ * {'running', fence, leaseStart}, {'lease_busy'} while another holder has the lease, or
+ * {state} when the asset is not startable ('cancelled', 'succeeded', ...; lease not taken).
  */
-export const startAssetScript = new LuaScript(
-  'startAsset',
+export const claimAssetScript = new LuaScript(
+  'claimAsset',
   `${PRELUDE}
-local id, asset, now, info, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local id, asset, now, info, token, ttl, retain = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local k = runKey(id)
 local state = redis.call('HGET', k .. ':state', asset)
-if state ~= 'queued' and state ~= 'running' then return state or 'missing' end
-if redis.call('GET', P .. 'lease:' .. asset) ~= token then return 'lease_lost' end
+if state ~= 'queued' and state ~= 'running' then return { state or 'missing' } end
+local fence, start = leaseAcquire(leaseKey(asset), leaseKey(asset) .. ':fence', leaseKey(asset) .. ':log', token, ttl, retain)
+if not fence then return { 'lease_busy' } end
 redis.call('HSET', k .. ':state', asset, 'running')
 redis.call('HSET', k .. ':info', asset, info)
 if redis.call('HGET', k, 'status') == 'queued' then
   redis.call('HSET', k, 'status', 'running', 'startedAt', now)
 end
 emit(id, 'asset_started', asset, info, now)
-return 'running'
+return { 'running', fence, start }
 `,
 );
 
 /**
  * ARGV: prefix, runId, asset, now, outcome (succeeded|failed), leaseToken ('' = no fencing:
- * the job is gone, e.g. failed by BullMQ after too many stalls), infoJson, recordJson ('' =
- * none), retainPerAsset, dataTime ('' = unknown), blockedReason.
- * Records the materialization, then either queues the dependents whose upstream assets have
- * all succeeded, or skips every transitive dependent. Returns
+ * the job is gone, e.g. failed by BullMQ after too many stalls), infoJson ('' = the record
+ * is the info), recordJson ('' = none), retainPerAsset, dataTime ('' = unknown),
+ * blockedReason, leaseFence.
+ * Records the materialization and releases the lease, then either queues the dependents whose
+ * upstream assets have all succeeded, or skips every transitive dependent. Returns
  * {'ok', runStatus or '', readyCount, ready..., skipped...} or {'stale'|'lease_lost', state}.
  */
 export const finishAssetScript = new LuaScript(
@@ -127,10 +132,14 @@ export const finishAssetScript = new LuaScript(
   `${PRELUDE}
 local id, asset, now, outcome, token = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local info, record, retain, dataTime, blockedReason = ARGV[7], ARGV[8], tonumber(ARGV[9]), ARGV[10], ARGV[11]
+local fence = ARGV[12]
+if info == '' then info = record end
 local k = runKey(id)
 local state = redis.call('HGET', k .. ':state', asset)
+local held = token ~= '' and redis.call('GET', leaseKey(asset)) == token
+if held then leaseRelease(leaseKey(asset), leaseKey(asset) .. ':log', token, fence, true) end
 if state ~= 'queued' and state ~= 'running' then return { 'stale', state or 'missing' } end
-if token ~= '' and redis.call('GET', P .. 'lease:' .. asset) ~= token then return { 'lease_lost', state } end
+if token ~= '' and not held then return { 'lease_lost', state } end
 
 redis.call('HSET', k .. ':state', asset, outcome)
 redis.call('HSET', k .. ':info', asset, info)
@@ -139,12 +148,12 @@ if record ~= '' then
   redis.call('LPUSH', a .. ':mat', record)
   redis.call('LTRIM', a .. ':mat', 0, retain - 1)
 end
-redis.call('HSET', a, 'lastRunId', id, 'lastStatus', outcome, 'lastMaterializedAt', now)
 if outcome == 'succeeded' then
-  redis.call('HSET', a, 'lastSuccessAt', now, 'blocked', '0', 'blockedReason', '', 'blockedRunId', '')
-  if dataTime == '' then redis.call('HDEL', a, 'dataTime') else redis.call('HSET', a, 'dataTime', dataTime) end
+  redis.call('HSET', a, 'lastRunId', id, 'lastStatus', outcome, 'lastMaterializedAt', now,
+    'lastSuccessAt', now, 'blocked', '0', 'blockedReason', '', 'blockedRunId', '', 'dataTime', dataTime)
 else
-  redis.call('HSET', a, 'blocked', '1', 'blockedReason', blockedReason, 'blockedRunId', id)
+  redis.call('HSET', a, 'lastRunId', id, 'lastStatus', outcome, 'lastMaterializedAt', now,
+    'blocked', '1', 'blockedReason', blockedReason, 'blockedRunId', id)
 end
 emit(id, 'asset_' .. outcome, asset, info, now)
 
