@@ -118,7 +118,7 @@ export class IngestService {
   private failure: unknown = undefined;
   private resolveDone!: () => void;
   private rejectDone!: (error: unknown) => void;
-  /** Settles when the service has stopped: resolves after close(), rejects when Kafka gave up. */
+  /** Settles when the service has stopped: resolves after close(), rejects with why it failed. */
   readonly done: Promise<void>;
 
   constructor(
@@ -304,7 +304,7 @@ export class IngestService {
       this.fail(
         new WorkFailedError(
           `${this.options.topic}[${slot.partition}] ends at offset ${batch.highWatermark}, but offsets up to ${sink.position} already landed in ${this.deps.store.location}; ` +
-            'was the topic recreated? Move the position log (_strata/ingest/...) and the data aside, or use another prefix.',
+            `was the topic recreated? Move the position log (${this.statePrefix}/${this.options.topic}/) and the data aside, or use another prefix.`,
         ),
       );
       return;
