@@ -10,7 +10,7 @@ import type { Lease } from './lease.ts';
 import type { PoolSlots } from './pools.ts';
 import type { JobOutcome, ProcessorDeps } from './processor.ts';
 import type { AssetJobData } from './queue.ts';
-import type { MaterializationRecord, RunAssetInfo } from './run-model.ts';
+import type { MaterializationRecord, RunAssetInfo, RunStatus } from './run-model.ts';
 
 export interface HeldJob {
   job: Job<AssetJobData>;
@@ -141,6 +141,7 @@ async function recordResult(
   }
   if (finished.kind === 'stale') return { outcome: 'ignored', state: finished.state };
   await deps.enqueue(held.job.data.runId, finished.ready);
+  notifyObserver(deps, record, finished.runStatus);
   // A failed job in BullMQ (and Bull Board) for failed checks; never retried, the data is wrong.
   if (error) throw new UnrecoverableError(`${held.spec.key}: ${error}`);
   return { outcome, runStatus: finished.runStatus };
@@ -181,8 +182,26 @@ async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetI
   if (finished.kind === 'lease_lost') {
     throw new LeaseLostError(`lost the lease of ${spec.key} before its failure was recorded: ${message}`);
   }
+  if (finished.kind === 'ok') notifyObserver(deps, record, finished.runStatus);
   job.log(`failed: ${message}`).catch(() => undefined);
   throw new UnrecoverableError(`${spec.key}: ${message}`);
+}
+
+/** Metrics and the like; an observer's failure must never fail the materialization it watches. */
+function notifyObserver(deps: ProcessorDeps, record: MaterializationRecord, runStatus: RunStatus | undefined): void {
+  const { observer } = deps;
+  if (!observer) return;
+  const warn = (error: unknown): void => deps.logger.warn({ err: error, asset: record.asset }, 'worker observer failed');
+  try {
+    observer.assetFinished?.(record);
+  } catch (error) {
+    warn(error);
+  }
+  if (!runStatus || !observer.runFinished) return;
+  deps.runs
+    .meta(record.runId)
+    .then((meta) => meta && observer.runFinished?.({ id: record.runId, trigger: meta.trigger, status: runStatus }))
+    .catch(warn);
 }
 
 async function handBack(deps: ProcessorDeps, held: HeldJob): Promise<never> {

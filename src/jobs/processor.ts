@@ -9,7 +9,7 @@ import { newLeaseToken, type AssetLeases, type Lease } from './lease.ts';
 import { materializeHoldingLease } from './materialize-asset.ts';
 import type { Pools } from './pools.ts';
 import { jobDataSchema, type AssetJobData } from './queue.ts';
-import type { RunAssetInfo } from './run-model.ts';
+import type { MaterializationRecord, RunAssetInfo, RunStatus, RunTrigger } from './run-model.ts';
 import type { RunStore } from './run-store.ts';
 import type { OrchestratorSettings } from './settings.ts';
 
@@ -32,6 +32,13 @@ export interface ProcessorDeps {
   logger: Logger;
   /** Aborted when the worker's shutdown grace time is over: hand running jobs back. */
   shutdown: AbortSignal;
+  observer?: WorkerObserver;
+}
+
+/** Told about every recorded materialization and every run a materialization ended (metrics). */
+export interface WorkerObserver {
+  assetFinished?(record: MaterializationRecord): void;
+  runFinished?(run: { id: string; trigger: RunTrigger; status: RunStatus }): void;
 }
 
 export type JobOutcome =

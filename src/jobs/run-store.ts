@@ -153,6 +153,12 @@ export class RunStore {
     await this.redis.xadd(this.keys.runEvents(runId), 'MAXLEN', '~', 10_000, '*', 'type', type, 'asset', asset, 'detail', JSON.stringify(detail), 'at', Date.now());
   }
 
+  /** Selection, trigger and reason of a run, without its per-asset state. */
+  async meta(runId: string): Promise<RunMeta | undefined> {
+    const raw = await this.redis.hget(this.keys.run(runId), 'meta');
+    return raw ? runMetaSchema.parse(JSON.parse(raw)) : undefined;
+  }
+
   /** Just the status: cheap enough to poll. */
   async status(runId: string): Promise<RunStatus | undefined> {
     return ((await this.redis.hget(this.keys.run(runId), 'status')) ?? undefined) as RunStatus | undefined;

@@ -13,7 +13,7 @@ import { startHeartbeat } from './heartbeat.ts';
 import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { Pools } from './pools.ts';
-import { createProcessor, type JobOutcome } from './processor.ts';
+import { createProcessor, type JobOutcome, type WorkerObserver } from './processor.ts';
 import { AssetQueue, retryDelay, type AssetJobData } from './queue.ts';
 import { startFailedJobSweeper } from './failed-sweeper.ts';
 import { closeRedis, connectRedis, type Redis } from './redis.ts';
@@ -28,6 +28,7 @@ export interface AssetWorkerOptions {
   /** Tests swap materializers to inject failures; production uses the defaults. */
   materializers?: MaterializerRegistry;
   logger?: Logger;
+  observer?: WorkerObserver;
 }
 
 export type WorkerState = 'initialized' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -95,6 +96,7 @@ export class AssetWorker {
       settings: this.settings,
       logger: this.logger,
       shutdown: this.shutdown.signal,
+      observer: this.options.observer,
     });
     this.worker = new Worker<AssetJobData, JobOutcome>(this.settings.queueName, processor, {
       connection: redis,

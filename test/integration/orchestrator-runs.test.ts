@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AssetSpec } from '../../src/assets/config/types.ts';
 import { defaultMaterializers, type MaterializerRegistry } from '../../src/assets/materializers/index.ts';
 import type { MaterializeContext } from '../../src/assets/materializers/types.ts';
-import { AssetWorker, NoWorkerError, Orchestrator, type RunRecord } from '../../src/jobs/index.ts';
+import { AssetWorker, NoWorkerError, Orchestrator, type RunRecord, type WorkerObserver } from '../../src/jobs/index.ts';
 import { WorkFailedError } from '../../src/shared/errors.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
+import { createSandbox, waitFor, type Sandbox } from './orchestrator-harness.ts';
 
 type NoopAsset = Extract<AssetSpec, { kind: 'noop' }>;
 
@@ -61,7 +61,10 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     await sandbox.cleanup();
   });
 
-  async function setUp(yaml: string, options: { workers?: number; concurrency?: number; materializers?: MaterializerRegistry } = {}) {
+  async function setUp(
+    yaml: string,
+    options: { workers?: number; concurrency?: number; materializers?: MaterializerRegistry; observer?: WorkerObserver } = {},
+  ) {
     const pipeline = sandbox.pipeline(yaml);
     const orchestrator = await Orchestrator.connect(pipeline, { settings: sandbox.settings });
     closers.push(() => orchestrator.close());
@@ -72,6 +75,7 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
         settings: sandbox.settings,
         concurrency: options.concurrency ?? 2,
         materializers: options.materializers,
+        observer: options.observer,
         logger: createLogger('test-worker', 'silent'),
       });
       await worker.start();
@@ -86,9 +90,16 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
   }
 
   it('runs a diamond: every asset once, each after all of its upstream assets ended', async () => {
-    const { orchestrator, pipeline } = await setUp(DIAMOND, { workers: 2 });
+    const observed: string[] = [];
+    const observer: WorkerObserver = {
+      assetFinished: (record) => observed.push(`${record.asset} ${record.status}`),
+      runFinished: (r) => observed.push(`run ${r.trigger} ${r.status}`),
+    };
+    const { orchestrator, pipeline } = await setUp(DIAMOND, { workers: 2, observer });
     const { runId } = await orchestrator.submit({ selection: '*' });
     const run = await orchestrator.waitForRun(runId);
+    await waitFor(() => observed.length === 6, 5_000, 'the observer to hear of the run end');
+    expect(observed.sort()).toEqual(['after succeeded', 'bottom succeeded', 'left succeeded', 'right succeeded', 'run manual succeeded', 'top succeeded']);
 
     expect(run.status).toBe('succeeded');
     expect(states(run)).toEqual({ top: 'succeeded', left: 'succeeded', right: 'succeeded', bottom: 'succeeded', after: 'succeeded' });

@@ -1,8 +1,11 @@
 import type { Command } from 'commander';
 import { loadPipeline } from '../../assets/config/index.ts';
-import { AssetWorker } from '../../jobs/index.ts';
-import { parsePositiveInt } from './materialize.ts';
+import { AssetWorker, type WorkerObserver } from '../../jobs/index.ts';
+import type { OrchestratorMetrics } from '../../monitoring/metrics/orchestrator.ts';
+import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';
+import { createLogger } from '../../shared/logger.ts';
 import { configFile } from './config-commands.ts';
+import { parsePositiveInt } from './materialize.ts';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -11,10 +14,35 @@ export function registerWorkerCommand(program: Command): void {
     .option('--concurrency <n>', 'jobs processed at once by this worker', parsePositiveInt, 1)
     .action(async (options: { concurrency: number }, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
-      const worker = new AssetWorker({ pipeline, concurrency: options.concurrency });
-      await worker.start();
-      await untilSignalled(worker);
+      const logger = createLogger('worker');
+      const published = await publishProcessMetrics('worker', { logger });
+      const worker = new AssetWorker({
+        pipeline,
+        concurrency: options.concurrency,
+        logger,
+        observer: metricsObserver(published.metrics.orchestrator()),
+      });
+      try {
+        await worker.start();
+        await untilSignalled(worker);
+      } finally {
+        await worker.close();
+        await published.close();
+      }
     });
+}
+
+/** Run, materialization and check counters for /metrics, recorded as the worker finishes them. */
+function metricsObserver(metrics: OrchestratorMetrics): WorkerObserver {
+  return {
+    assetFinished(record) {
+      metrics.recordAsset(record.asset, record.status, record.endedAt - record.startedAt);
+      for (const check of record.checks) metrics.recordCheck(record.asset, check.name, check.severity, check.status);
+    },
+    runFinished(run) {
+      metrics.recordRun(run.trigger, run.status);
+    },
+  };
 }
 
 /**
