@@ -4,6 +4,8 @@ import type { PriceRecord } from './record.ts';
  * The object layout the SQL side reads (Athena partition projection, DuckDB globs):
  * `<prefix>/year=YYYY/month=MM/day=DD/<topic>+<partition>+<startOffset>.jsonl`, one flat JSON
  * object per line. Kafka topic names cannot contain `+`, so the name parses back unambiguously.
+ * The start offset is zero-padded to int64's 19 digits (as Kafka Connect's S3 sink does), so a
+ * listing of one partition's objects in a day comes back in offset order.
  */
 
 export interface KafkaCoordinates {
@@ -24,6 +26,16 @@ export function dayPrefix(prefix: string, day: string): string {
   return `${prefix}/year=${year}/month=${month}/day=${dd}/`;
 }
 
+/** Digits of the largest int64, the widest offset Kafka can hand out. */
+export const OFFSET_DIGITS = 19;
+
+/** A Kafka offset as it appears in object names: decimal, zero-padded to {@link OFFSET_DIGITS}. */
+export function paddedOffset(offset: string): string {
+  if (!/^\d+$/.test(offset) || offset.length > OFFSET_DIGITS)
+    throw new RangeError(`not a Kafka offset: ${JSON.stringify(offset)}`);
+  return offset.padStart(OFFSET_DIGITS, '0');
+}
+
 export function objectKey(
   prefix: string,
   day: string,
@@ -31,17 +43,19 @@ export function objectKey(
   partition: number,
   startOffset: string,
 ): string {
-  return `${dayPrefix(prefix, day)}${topic}+${partition}+${startOffset}.jsonl`;
+  return `${dayPrefix(prefix, day)}${topic}+${partition}+${paddedOffset(startOffset)}.jsonl`;
 }
 
+// Unpadded offsets (objects landed before padding) still parse, so an older lake stays readable.
 const KEY =
-  /^(.+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/([A-Za-z0-9._-]+)\+(\d+)\+(\d+)\.jsonl$/;
+  /^(.+)\/year=(\d{4})\/month=(\d{2})\/day=(\d{2})\/([A-Za-z0-9._-]+)\+(\d+)\+(\d{1,19})\.jsonl$/;
 
 export interface ParsedObjectKey {
   prefix: string;
   day: string;
   topic: string;
   partition: number;
+  /** Decimal, without the padding. */
   startOffset: string;
 }
 
@@ -54,7 +68,7 @@ export function parseObjectKey(key: string): ParsedObjectKey | null {
     day: `${year}-${month}-${day}`,
     topic: topic!,
     partition: Number(partition),
-    startOffset: startOffset!,
+    startOffset: startOffset!.replace(/^0+(?=\d)/, ''),
   };
 }
 

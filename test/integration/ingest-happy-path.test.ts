@@ -96,7 +96,8 @@ async function expectExactlyOnceInLayout(
       line.key,
       Math.min(firstOffsetByKey.get(line.key) ?? Infinity, line.offset),
     );
-  for (const [key, first] of firstOffsetByKey) expect(key.endsWith(`+${first}.jsonl`)).toBe(true);
+  for (const [key, first] of firstOffsetByKey)
+    expect(key.endsWith(`+${String(first).padStart(19, '0')}.jsonl`)).toBe(true);
 }
 
 describe('ingest happy path', () => {

@@ -50,8 +50,10 @@ describe('storage stats on S3 (moto)', () => {
       partitions: [{ topic: 'prices', partition: 0 }],
       now: () => now,
     });
+    const key = (partition: number, offset: number) =>
+      objectKey('crypto_data', '2026-11-25', 'prices', partition, String(offset));
     const put = (partition: number, offset: number, body: string) =>
-      store.put(objectKey('crypto_data', '2026-11-25', 'prices', partition, String(offset)), body);
+      store.put(key(partition, offset), body);
 
     await put(0, 100, '{"a":1}\n');
     await put(1, 200, '{"b":2}\n{"b":3}\n');
@@ -67,9 +69,9 @@ describe('storage stats on S3 (moto)', () => {
     });
     const day = 'crypto_data/year=2026/month=11/day=25/';
     expect(requests).toEqual([
-      [`${day}prices+0+`, `${day}prices+0+100.jsonl`],
-      [`${day}prices+1+`, `${day}prices+1+200.jsonl`],
-      [day, `${day}prices+1+200.jsonl`],
+      [`${day}prices+0+`, key(0, 100)],
+      [`${day}prices+1+`, key(1, 200)],
+      [day, key(1, 200)],
     ]);
   });
 });

@@ -47,10 +47,7 @@ interface DayState {
  *
  * Listing order is lexicographic, so per-partition sub-prefixes are needed: a day holds several
  * partitions, and a new object of partition 0 sorts before an old one of partition 1. Within a
- * partition, keys sort in landing order while start offsets have the same number of digits
- * (zero-padded offsets keep it so forever). Without padding, objects landing after an offset
- * gains a digit (e.g. +99 then +100 on one day) sort before the last key counted and are missed
- * until the day leaves the lookback.
+ * partition, keys sort in landing order because start offsets are zero-padded to a fixed width.
  */
 export class StorageStats {
   private readonly days = new Map<string, DayState>();

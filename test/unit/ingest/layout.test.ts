@@ -13,12 +13,24 @@ describe('object layout', () => {
     const day = utcDay(Date.parse('2026-11-25T23:59:59.999-01:00'));
     expect(day).toBe('2026-11-26');
     expect(objectKey('crypto_data', day, 'selected_crypto_data', 2, '4200')).toBe(
-      'crypto_data/year=2026/month=11/day=26/selected_crypto_data+2+4200.jsonl',
+      'crypto_data/year=2026/month=11/day=26/selected_crypto_data+2+0000000000000004200.jsonl',
+    );
+  });
+
+  it('pads start offsets to 19 digits so one partition lists in offset order', () => {
+    const offsets = ['0', '9', '99', '100', '1000', '9223372036854775807'];
+    const keys = offsets.map((o) => objectKey('crypto_data', '2026-11-25', 't', 0, o));
+    expect([...keys].sort()).toEqual(keys);
+    expect(keys.map((k) => parseObjectKey(k)?.startOffset)).toEqual(offsets);
+    expect(() => objectKey('crypto_data', '2026-11-25', 't', 0, '-1')).toThrow(RangeError);
+    expect(() => objectKey('crypto_data', '2026-11-25', 't', 0, '1'.repeat(20))).toThrow(
+      RangeError,
     );
   });
 
   it('parses its own keys back and ignores anything else', () => {
-    expect(parseObjectKey('crypto_data/year=2026/month=01/day=05/t.x-y_z+10+0.jsonl')).toEqual({
+    const key = objectKey('crypto_data', '2026-01-05', 't.x-y_z', 10, '0');
+    expect(parseObjectKey(key)).toEqual({
       prefix: 'crypto_data',
       day: '2026-01-05',
       topic: 't.x-y_z',
@@ -27,6 +39,14 @@ describe('object layout', () => {
     });
     expect(parseObjectKey('crypto_data/year=2026/month=01/day=05/notes.txt')).toBeNull();
     expect(parseObjectKey('_strata/ingest/crypto_data/t/0/000000000001.json')).toBeNull();
+  });
+
+  it('still reads the unpadded names of objects landed before padding', () => {
+    expect(parseObjectKey('crypto_data/year=2026/month=01/day=05/t+3+42.jsonl')).toMatchObject({
+      topic: 't',
+      partition: 3,
+      startOffset: '42',
+    });
   });
 
   it('writes one flat JSON object per line with the Kafka coordinates', () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { objectKey } from '../../../src/ingest/layout.ts';
 import { LakeObserver, observeLake } from '../../../src/ingest/observe.ts';
 import { LocalObjectStore } from '../../../src/storage/index.ts';
 
@@ -33,15 +34,15 @@ describe('observeLake', () => {
 
   it('finds the latest day and its newest record, counting objects and records of that day', async () => {
     await store.put(
-      'crypto_data/year=2026/month=11/day=24/t+0+0.jsonl',
+      objectKey('crypto_data', '2026-11-24', 't', 0, '0'),
       line('2026-11-24T23:00:00.000Z'),
     );
     await store.put(
-      'crypto_data/year=2026/month=11/day=25/t+0+1.jsonl',
+      objectKey('crypto_data', '2026-11-25', 't', 0, '1'),
       line('2026-11-25T09:00:00.000Z') + line('2026-11-25T11:30:00.000Z'),
     );
     await store.put(
-      'crypto_data/year=2026/month=11/day=25/t+1+0.jsonl',
+      objectKey('crypto_data', '2026-11-25', 't', 1, '0'),
       line('2026-11-25T10:00:00.000Z'),
     );
     await store.put('_strata/ingest/crypto_data/t/0/000000000000.json', '{}');
@@ -55,11 +56,11 @@ describe('observeLake', () => {
 
   it('falls back to a full listing when the latest day is older than the probe window', async () => {
     await store.put(
-      'crypto_data/year=2025/month=01/day=02/t+0+0.jsonl',
+      objectKey('crypto_data', '2025-01-02', 't', 0, '0'),
       line('2025-01-02T05:00:00.000Z'),
     );
     await store.put(
-      'crypto_data/year=2024/month=12/day=31/t+0+9.jsonl',
+      objectKey('crypto_data', '2024-12-31', 't', 0, '9'),
       line('2024-12-31T05:00:00.000Z'),
     );
     const seen = await observeLake(store, 'crypto_data', NOW);
@@ -69,12 +70,12 @@ describe('observeLake', () => {
   it('sees new objects on the next observation', async () => {
     const observer = new LakeObserver(store, 'crypto_data');
     await store.put(
-      'crypto_data/year=2026/month=11/day=25/t+0+0.jsonl',
+      objectKey('crypto_data', '2026-11-25', 't', 0, '0'),
       line('2026-11-25T09:00:00.000Z'),
     );
     expect((await observer.observe(NOW)).recordCount).toBe(1);
     await store.put(
-      'crypto_data/year=2026/month=11/day=25/t+0+1.jsonl',
+      objectKey('crypto_data', '2026-11-25', 't', 0, '1'),
       line('2026-11-25T10:00:00.000Z'),
     );
     expect(await observer.observe(NOW)).toMatchObject({

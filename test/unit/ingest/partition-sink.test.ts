@@ -71,9 +71,9 @@ describe('PartitionSink', () => {
     await sink.flushOpen();
     const objects = await landedOffsets(local);
     expect(objects.map((o) => path.basename(o.key))).toEqual([
-      'prices+0+0.jsonl',
-      'prices+0+10.jsonl',
-      'prices+0+20.jsonl',
+      'prices+0+0000000000000000000.jsonl',
+      'prices+0+0000000000000000010.jsonl',
+      'prices+0+0000000000000000020.jsonl',
     ]);
     expect(objects.map((o) => o.offsets)).toEqual([range(0, 9), range(10, 19), range(20, 24)]);
     expect(ctx.recorded.settled).toEqual([10, 20, 25]);
@@ -105,8 +105,14 @@ describe('PartitionSink', () => {
     await sink.flushOpen();
     const objects = await landedOffsets(local);
     expect(objects).toEqual([
-      { key: 'crypto_data/year=2026/month=11/day=25/prices+0+0.jsonl', offsets: [0, 1] },
-      { key: 'crypto_data/year=2026/month=11/day=26/prices+0+2.jsonl', offsets: [2] },
+      {
+        key: 'crypto_data/year=2026/month=11/day=25/prices+0+0000000000000000000.jsonl',
+        offsets: [0, 1],
+      },
+      {
+        key: 'crypto_data/year=2026/month=11/day=26/prices+0+0000000000000000002.jsonl',
+        offsets: [2],
+      },
     ]);
   });
 
@@ -174,9 +180,9 @@ describe('PartitionSink', () => {
     await second.flushOpen();
     const objects = await landedOffsets(local);
     expect(objects.map((o) => [path.basename(o.key), o.offsets[0], o.offsets.at(-1)])).toEqual([
-      ['prices+0+0.jsonl', 0, 49],
-      ['prices+0+150.jsonl', 150, 160],
-      ['prices+0+50.jsonl', 50, 149],
+      ['prices+0+0000000000000000000.jsonl', 0, 49],
+      ['prices+0+0000000000000000050.jsonl', 50, 149],
+      ['prices+0+0000000000000000150.jsonl', 150, 160],
     ]);
     expect(allOffsets(objects)).toEqual(range(0, 160));
   });
@@ -224,7 +230,9 @@ describe('PartitionSink', () => {
     await zombie.flushOpen(); // the late write of the announced range
 
     const objects = await landedOffsets(local);
-    expect(objects.find((o) => o.key.endsWith('+0+0.jsonl'))?.offsets).toEqual(range(0, 19));
+    expect(objects.find((o) => o.key.endsWith('+0+0000000000000000000.jsonl'))?.offsets).toEqual(
+      range(0, 19),
+    );
     expect(allOffsets(objects)).toEqual(range(0, 30));
   });
 

@@ -34,8 +34,10 @@ describe('incremental storage stats', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const key = (day: string, partition: number, offset: number) =>
+    objectKey('crypto_data', day, 'prices', partition, String(offset));
   const put = (day: string, partition: number, offset: number, body = 'x\n') =>
-    store.put(objectKey('crypto_data', day, 'prices', partition, String(offset)), body);
+    store.put(key(day, partition, offset), body);
 
   it('counts objects and bytes per day, then lists only what landed since the last pass', async () => {
     const metrics = new StorageMetrics(new Registry());
@@ -77,11 +79,11 @@ describe('incremental storage stats', () => {
     const day24 = 'crypto_data/year=2026/month=11/day=24/';
     const day25 = 'crypto_data/year=2026/month=11/day=25/';
     expect(calls).toEqual([
-      { prefix: `${day24}prices+0+`, startAfter: `${day24}prices+0+10.jsonl`, returned: 0 },
-      { prefix: day24, startAfter: `${day24}prices+0+10.jsonl`, returned: 0 },
-      { prefix: `${day25}prices+0+`, startAfter: `${day25}prices+0+20.jsonl`, returned: 1 },
-      { prefix: `${day25}prices+1+`, startAfter: `${day25}prices+1+30.jsonl`, returned: 0 },
-      { prefix: day25, startAfter: `${day25}prices+1+30.jsonl`, returned: 0 },
+      { prefix: `${day24}prices+0+`, startAfter: key('2026-11-24', 0, 10), returned: 0 },
+      { prefix: day24, startAfter: key('2026-11-24', 0, 10), returned: 0 },
+      { prefix: `${day25}prices+0+`, startAfter: key('2026-11-25', 0, 20), returned: 1 },
+      { prefix: `${day25}prices+1+`, startAfter: key('2026-11-25', 1, 30), returned: 0 },
+      { prefix: day25, startAfter: key('2026-11-25', 1, 30), returned: 0 },
     ]);
     expect(
       (await metrics.objects.get()).values.find((v) => v.labels.day === '2026-11-25')?.value,
@@ -121,6 +123,21 @@ describe('incremental storage stats', () => {
     const pass = await stats.refresh();
     expect(pass).toMatchObject({ newObjects: 2, days: [{ day: '2026-11-25', objects: 3 }] });
     expect((await stats.refresh()).newObjects).toBe(0);
+  });
+
+  it('counts an object whose start offset gains a digit, since padded keys list in offset order', async () => {
+    const stats = new StorageStats(listing, {
+      prefix: 'crypto_data',
+      lookbackDays: 1,
+      now: () => NOW,
+    });
+    await put('2026-11-25', 0, 99);
+    await stats.refresh();
+    await put('2026-11-25', 0, 100);
+    expect(await stats.refresh()).toMatchObject({
+      newObjects: 1,
+      days: [{ day: '2026-11-25', objects: 2 }],
+    });
   });
 
   it('ignores objects that are not data batches', async () => {
