@@ -1,4 +1,4 @@
-import { DbtWorkFailedError, dbtBuildModel, type DbtInvocationResult, type TestResult } from '../../engines/dbt/index.ts';
+import { DbtWorkFailedError, dbtBuildModel, failureSummary, type DbtInvocationResult, type TestResult } from '../../engines/dbt/index.ts';
 import { withDuckDb } from '../../engines/duckdb/index.ts';
 import { WorkFailedError } from '../../shared/errors.ts';
 import type { CheckResult, CheckStatus } from '../checks/types.ts';
@@ -20,8 +20,8 @@ export const dbtMaterializer: Materializer<DbtAsset> = {
     const { asset, pipeline } = context;
     const result = await buildModel(context);
     const model = result.models.find((m) => m.name === asset.model);
-    if (!model || model.status !== 'success') {
-      throw new WorkFailedError(`dbt build of ${asset.model} did not build the model (${model?.status ?? 'not selected'})`);
+    if (!model || result.models.some((m) => m.status === 'error')) {
+      throw new WorkFailedError(`dbt build of ${asset.model} failed: ${failureSummary(result)}`);
     }
     context.log(`dbt built ${asset.model} in ${Math.round(model.executionMs)} ms; ${result.tests.length} tests ran`);
     const rowCount = model.relation ? await countRows(pipeline, model.relation) : undefined;
@@ -41,7 +41,7 @@ export const dbtMaterializer: Materializer<DbtAsset> = {
   },
 };
 
-/** Runs the build; a DbtWorkFailedError whose model itself built is only failed tests. */
+/** Runs the build of the asset's models and their tests. */
 async function buildModel(context: MaterializeContext<DbtAsset>): Promise<DbtInvocationResult> {
   const { asset, pipeline } = context;
   try {
@@ -56,8 +56,9 @@ async function buildModel(context: MaterializeContext<DbtAsset>): Promise<DbtInv
       },
     });
   } catch (error) {
-    const built = error instanceof DbtWorkFailedError && error.result.models.some((m) => m.name === asset.model && m.status === 'success');
-    if (built) return error.result;
+    // Only failed tests: the models built, and the tests become failed checks of the asset.
+    const onlyTests = error instanceof DbtWorkFailedError && error.result.models.every((m) => m.status === 'success');
+    if (onlyTests) return error.result;
     throw error;
   }
 }
