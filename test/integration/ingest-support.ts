@@ -15,6 +15,7 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { parseObjectKey } from '../../src/ingest/layout.ts';
 import { PROJECT_ROOT, serviceSettings } from '../../src/shared/settings.ts';
@@ -182,19 +183,29 @@ export async function writeTestConfig(dir: string, c: TestConfig): Promise<strin
   return file;
 }
 
-/** A `strata ingest` child process; its output is kept for diagnosis. */
+/**
+ * A `strata ingest` child process; its output is kept for diagnosis. It publishes its metrics
+ * under a Redis key prefix of its own (`keyPrefix`), removed on cleanup.
+ */
 export class IngestProcess {
   readonly child: ChildProcess;
+  readonly keyPrefix = `test-ingest-${randomUUID()}:`;
   output = '';
   readonly exited: Promise<number | null>;
 
-  constructor(configFile: string, resources: Resources) {
+  constructor(configFile: string, resources: Resources, env: NodeJS.ProcessEnv = {}) {
     this.child = spawn(
       process.execPath,
       ['bin/strata.js', '-c', configFile, 'ingest', '--session-timeout', '6s'],
       {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, AWS_ENDPOINT_URL: awsEndpoint, STRATA_LOG_LEVEL: 'info' },
+        env: {
+          ...process.env,
+          AWS_ENDPOINT_URL: awsEndpoint,
+          STRATA_LOG_LEVEL: 'info',
+          STRATA_KEY_PREFIX: this.keyPrefix,
+          ...env,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -209,6 +220,7 @@ export class IngestProcess {
         this.child.kill('SIGKILL');
         await this.exited;
       }
+      await deleteRedisKeys(this.keyPrefix);
     });
   }
 
@@ -229,6 +241,21 @@ export class IngestProcess {
   async stop(): Promise<number | null> {
     this.child.kill('SIGTERM');
     return this.exited;
+  }
+}
+
+/** Deletes every Redis key under the prefix (SCAN, not KEYS: other tests share this Redis). */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
   }
 }
 

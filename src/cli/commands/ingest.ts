@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
-import { Registry } from 'prom-client';
 import { loadPipeline } from '../../assets/config/index.ts';
 import {
-  createIngestMetrics,
   createKafka,
   IngestService,
   ingestOptionsFrom,
   type IngestOptions,
 } from '../../ingest/index.ts';
+import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';
 import { parseDuration } from '../../shared/durations.ts';
 import { UsageError, WorkFailedError, errorMessage } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -40,28 +39,41 @@ export function registerIngestCommand(program: Command): void {
       if (options.group) overrides.groupId = options.group;
       const settings = serviceSettings();
       const logger = createLogger('ingest');
-      const store = await openObjectStore(pipeline.storage, settings, logger);
-      const service = new IngestService(ingestOptionsFrom(pipeline, overrides), {
-        kafka: createKafka(settings.kafkaBrokers, 'strata-ingest', logger),
-        store,
-        metrics: createIngestMetrics(new Registry()),
-        logger,
-      });
-      const stop = (): void => void service.close();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      // Published to Redis so `strata serve`'s /metrics and the monitor's rules see this member.
+      const published = await publishProcessMetrics('ingest', { logger });
       try {
-        await service.start();
-        await service.done;
-      } catch (error) {
-        await service.close();
-        throw new WorkFailedError(`ingest failed: ${errorMessage(error)}`, { cause: error });
+        const store = await openObjectStore(pipeline.storage, settings, logger);
+        const service = new IngestService(ingestOptionsFrom(pipeline, overrides), {
+          kafka: createKafka(settings.kafkaBrokers, 'strata-ingest', logger),
+          store,
+          metrics: published.metrics.ingest(),
+          logger,
+        });
+        try {
+          await runUntilSignalled(service);
+        } finally {
+          await store.close();
+        }
       } finally {
-        process.off('SIGTERM', stop);
-        process.off('SIGINT', stop);
-        await store.close();
+        await published.close();
       }
     });
+}
+
+async function runUntilSignalled(service: IngestService): Promise<void> {
+  const stop = (): void => void service.close();
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  try {
+    await service.start();
+    await service.done;
+  } catch (error) {
+    await service.close();
+    throw new WorkFailedError(`ingest failed: ${errorMessage(error)}`, { cause: error });
+  } finally {
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+  }
 }
 
 function durationOption(flag: string, text: string | undefined): number | undefined {
