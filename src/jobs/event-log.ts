@@ -27,10 +27,6 @@ export class EventLog {
     private readonly keys: RedisKeys,
   ) {}
 
-  async summary(key: string): Promise<AssetSummary> {
-    return toSummary(key, await this.redis.hgetall(this.keys.asset(key)));
-  }
-
   async summaries(keys: readonly string[]): Promise<Map<string, AssetSummary>> {
     const hashes = await Promise.all(keys.map((k) => this.redis.hgetall(this.keys.asset(k))));
     return new Map(keys.map((k, i) => [k, toSummary(k, hashes[i] ?? {})]));

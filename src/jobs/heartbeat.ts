@@ -1,7 +1,7 @@
 import type { RedisKeys } from './keys.ts';
 import type { Redis } from './redis.ts';
 
-export const HEARTBEAT_INTERVAL_MS = 5_000;
+const HEARTBEAT_INTERVAL_MS = 5_000;
 /** A worker missing three heartbeats is gone (SIGKILL, network partition). */
 const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
 

@@ -116,10 +116,6 @@ export class Orchestrator {
     }
   }
 
-  async liveWorkers(): Promise<string[]> {
-    return liveWorkers(this.redis, this.keys);
-  }
-
   /** Enqueue options for an asset; an asset unknown here still gets a job, which fails it clearly. */
   private specOf(key: string): EnqueuedAsset {
     return this.pipeline.assets.get(key) ?? { key, retries: 0 };

@@ -76,10 +76,4 @@ export class Pools {
       },
     };
   }
-
-  /** Current holders of a pool (expired ones excluded). */
-  async holders(pool: string): Promise<string[]> {
-    const now = Number((await this.redis.time())[0]) * 1000;
-    return this.redis.zrangebyscore(this.keys.pool(pool), now, '+inf');
-  }
 }

@@ -23,7 +23,7 @@ export function jobIdFor(runId: string, asset: string): string {
 }
 
 /** Name of the custom backoff the worker implements (see retryDelay). */
-export const BACKOFF_TYPE = 'strata';
+const BACKOFF_TYPE = 'strata';
 
 /** Exponential with jitter from the shared backoff; a server's retry-after wins when longer. */
 export function retryDelay(settings: OrchestratorSettings, attemptsMade: number, error?: Error): number {
