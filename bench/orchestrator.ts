@@ -97,7 +97,12 @@ async function plainBullmq(): Promise<Side> {
       const finished = expect(JOBS);
       const t0 = performance.now();
       for (let i = 0; i < JOBS; i += 500) {
-        await queue.addBulk(Array.from({ length: Math.min(500, JOBS - i) }, (_, j) => ({ name: 'noop', data: { i: i + j } })));
+        await queue.addBulk(
+          Array.from({ length: Math.min(500, JOBS - i) }, (_, j) => ({
+            name: 'noop',
+            data: { i: i + j },
+          })),
+        );
       }
       await finished;
       return JOBS / ((performance.now() - t0) / 1000);
@@ -154,10 +159,20 @@ interface StrataSide extends Side {
 
 async function strata(): Promise<StrataSide> {
   const id = randomUUID().slice(0, 8);
-  const settings = { ...orchestratorSettings(), keyPrefix: `bench-${id}:`, queuePrefix: `bench-${id}-q` };
+  const settings = {
+    ...orchestratorSettings(),
+    keyPrefix: `bench-${id}:`,
+    queuePrefix: `bench-${id}-q`,
+  };
   const pipeline = benchPipeline();
   const orchestrator = await Orchestrator.connect(pipeline, { redisUrl, settings });
-  const worker = new AssetWorker({ pipeline, settings, redisUrl, concurrency: CONCURRENCY, logger: createLogger('bench', 'warn') });
+  const worker = new AssetWorker({
+    pipeline,
+    settings,
+    redisUrl,
+    concurrency: CONCURRENCY,
+    logger: createLogger('bench', 'warn'),
+  });
   await worker.start();
   const runToEnd = async (selection: string): Promise<string> => {
     const { runId } = await orchestrator.submit({ selection });
@@ -165,7 +180,8 @@ async function strata(): Promise<StrataSide> {
     for (;;) {
       const status = await orchestrator.runs.status(runId);
       if (status === 'succeeded') return runId;
-      if (status !== 'queued' && status !== 'running') throw new Error(`bench run ${runId} ended ${status}`);
+      if (status !== 'queued' && status !== 'running')
+        throw new Error(`bench run ${runId} ended ${status}`);
       await sleep(20);
     }
   };
@@ -174,7 +190,9 @@ async function strata(): Promise<StrataSide> {
       const t0 = Date.now();
       const runId = await runToEnd('tag:wide');
       // Only the end time: reading the whole run back (2000 records) is not the system's work.
-      const endedAt = Number(await orchestrator.redis.hget(orchestrator.keys.run(runId), 'endedAt'));
+      const endedAt = Number(
+        await orchestrator.redis.hget(orchestrator.keys.run(runId), 'endedAt'),
+      );
       return JOBS / ((endedAt - t0) / 1000);
     },
     async latency() {
@@ -187,7 +205,8 @@ async function strata(): Promise<StrataSide> {
       for (const runId of runIds) {
         const run = await orchestrator.waitForRun(runId);
         const info = run.assetStates[0]?.info;
-        if (info?.startedAt === undefined || info.enqueuedAt === undefined) throw new Error(`run ${runId} has no timings`);
+        if (info?.startedAt === undefined || info.enqueuedAt === undefined)
+          throw new Error(`run ${runId} has no timings`);
         samples.push(info.startedAt - info.enqueuedAt);
       }
       return samples;
@@ -252,7 +271,8 @@ try {
       latencyMs: { p50: percentile(latencies.strata, 50), p99: percentile(latencies.strata, 99) },
       handoffMs: { p50: percentile(handoffs, 50), p99: percentile(handoffs, 99) },
     },
-    throughputRatio: Math.round((median(throughputs.strata) / median(throughputs.plain)) * 100) / 100,
+    throughputRatio:
+      Math.round((median(throughputs.strata) / median(throughputs.plain)) * 100) / 100,
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -271,7 +291,11 @@ try {
         `no-op jobs: ${JOBS} at once for throughput, ${LATENCY_JOBS} one by one for latency (x${ROUNDS} rounds after a warm-up), chain of ${CHAIN}; worker concurrency ${CONCURRENCY}`,
         `${'system'.padEnd(14)} ${'jobs/s'.padStart(7)} ${'(rounds)'.padEnd(40)} ${'CPU us/job'.padStart(9)} ${'start p50/p99'.padStart(14)} ${'handoff p50/p99'.padStart(12)}`,
         row('plain BullMQ', result.plainBullmq),
-        row('Strata', result.strata, `${result.strata.handoffMs.p50} / ${result.strata.handoffMs.p99}`),
+        row(
+          'Strata',
+          result.strata,
+          `${result.strata.handoffMs.p50} / ${result.strata.handoffMs.p99}`,
+        ),
         `Strata throughput = ${result.throughputRatio} x plain BullMQ (latencies in ms)`,
         '',
       ].join('\n'),

@@ -41,7 +41,9 @@ export class EventLog {
   /** Data time of each asset's latest successful materialization (null when never or unknown). */
   async dataTimes(keys: readonly string[]): Promise<Map<string, number | null>> {
     if (keys.length === 0) return new Map();
-    const values = await Promise.all(keys.map((k) => this.redis.hget(this.keys.asset(k), 'dataTime')));
+    const values = await Promise.all(
+      keys.map((k) => this.redis.hget(this.keys.asset(k), 'dataTime')),
+    );
     return new Map(keys.map((k, i) => [k, parseTime(values[i])]));
   }
 

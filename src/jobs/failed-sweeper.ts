@@ -32,14 +32,24 @@ export function startFailedJobSweeper(options: {
   let since = Date.now() - INITIAL_LOOKBACK_MS;
   let running: Promise<void> = Promise.resolve();
   const sweep = async (): Promise<void> => {
-    const ids = await options.redis.zrangebyscore(failedSet, since, '+inf', 'WITHSCORES', 'LIMIT', 0, BATCH);
+    const ids = await options.redis.zrangebyscore(
+      failedSet,
+      since,
+      '+inf',
+      'WITHSCORES',
+      'LIMIT',
+      0,
+      BATCH,
+    );
     for (let i = 0; i + 1 < ids.length; i += 2) {
       await closeFailedJob(options, ids[i] as string);
       since = Math.max(since, Number(ids[i + 1]));
     }
   };
   const timer = setInterval(() => {
-    running = running.then(sweep).catch((error: unknown) => options.logger.warn({ err: error }, 'failed-job sweep failed'));
+    running = running
+      .then(sweep)
+      .catch((error: unknown) => options.logger.warn({ err: error }, 'failed-job sweep failed'));
   }, options.intervalMs);
   timer.unref();
   return {

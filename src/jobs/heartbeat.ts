@@ -9,8 +9,13 @@ const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
  * Workers announce themselves in a sorted set scored by expiry, so `materialize --wait` can tell
  * "no worker is running" from "the work is slow" without asking BullMQ for client lists.
  */
-export function startHeartbeat(redis: Redis, keys: RedisKeys, workerId: string): { stop(): Promise<void> } {
-  const beat = (): Promise<unknown> => redis.zadd(keys.workers(), Date.now() + HEARTBEAT_TTL_MS, workerId);
+export function startHeartbeat(
+  redis: Redis,
+  keys: RedisKeys,
+  workerId: string,
+): { stop(): Promise<void> } {
+  const beat = (): Promise<unknown> =>
+    redis.zadd(keys.workers(), Date.now() + HEARTBEAT_TTL_MS, workerId);
   const first = beat().catch(() => undefined);
   const timer = setInterval(() => {
     beat().catch(() => undefined);

@@ -7,4 +7,11 @@ export { AssetLeases, type Lease, type LeaseInterval } from './lease.ts';
 export { assetStatuses, type AssetStatus } from './status.ts';
 export { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
 export { RedisKeys } from './keys.ts';
-export type { MaterializationRecord, RunEvent, RunRecord, RunStatus, RunTrigger, AssetRunState } from './run-model.ts';
+export type {
+  MaterializationRecord,
+  RunEvent,
+  RunRecord,
+  RunStatus,
+  RunTrigger,
+  AssetRunState,
+} from './run-model.ts';

@@ -137,7 +137,8 @@ export class AssetLeases {
       token,
       fence,
       startedAt,
-      renew: async () => (await renewScript.run(this.redis, keys, [token, this.ttlMs, fence])) === 1,
+      renew: async () =>
+        (await renewScript.run(this.redis, keys, [token, this.ttlMs, fence])) === 1,
       release: async () => {
         if (released) return;
         released = true;

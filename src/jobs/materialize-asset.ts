@@ -29,7 +29,10 @@ export interface HeldJob {
  * keeps the lease alive, runs the materializer and the YAML checks, and records the outcome
  * fenced by the lease, so a worker that lost its lease meanwhile records nothing.
  */
-export async function materializeHoldingLease(deps: ProcessorDeps, held: HeldJob): Promise<JobOutcome> {
+export async function materializeHoldingLease(
+  deps: ProcessorDeps,
+  held: HeldJob,
+): Promise<JobOutcome> {
   const info: RunAssetInfo = { ...held.info, fence: held.lease.fence };
   const abort = new AbortController();
   const stop = guard(deps, held, abort);
@@ -49,13 +52,22 @@ export async function materializeHoldingLease(deps: ProcessorDeps, held: HeldJob
 /** Aborts the materialization on lease loss, timeout, job cancellation or worker shutdown. */
 function guard(deps: ProcessorDeps, held: HeldJob, abort: AbortController): () => void {
   const ttlMs = deps.leases.ttlMs;
-  const stopKeepAlive = keepAlive(async () => (await held.lease.renew()) && (await held.slots.renew()), {
-    intervalMs: Math.max(50, Math.floor(ttlMs / 3)),
-    ttlMs,
-    onLost: (reason) => abort.abort(new LeaseLostError(`lost the lease of ${held.spec.key}: ${reason}`)),
-  });
+  const stopKeepAlive = keepAlive(
+    async () => (await held.lease.renew()) && (await held.slots.renew()),
+    {
+      intervalMs: Math.max(50, Math.floor(ttlMs / 3)),
+      ttlMs,
+      onLost: (reason) =>
+        abort.abort(new LeaseLostError(`lost the lease of ${held.spec.key}: ${reason}`)),
+    },
+  );
   const timer = setTimeout(
-    () => abort.abort(new MaterializationTimeoutError(`${held.spec.key} timed out after ${held.spec.timeoutMs} ms`)),
+    () =>
+      abort.abort(
+        new MaterializationTimeoutError(
+          `${held.spec.key} timed out after ${held.spec.timeoutMs} ms`,
+        ),
+      ),
     held.spec.timeoutMs,
   );
   timer.unref();
@@ -83,7 +95,10 @@ async function runMaterializer(
   };
   // Who runs which attempt under which fence is in the run's asset_started event; the job log
   // gets what the materializer says (dbt, the lake), so a no-op costs no extra round trip.
-  deps.logger.debug({ asset: spec.key, runId: job.data.runId, fence: held.lease.fence }, 'materializing');
+  deps.logger.debug(
+    { asset: spec.key, runId: job.data.runId, fence: held.lease.fence },
+    'materializing',
+  );
   const inputDataTimes = await deps.events.dataTimes(deps.pipeline.graph.depsOf(spec.key));
   const result = await materialize(deps.materializers, {
     asset: spec,
@@ -116,7 +131,8 @@ async function recordResult(
   checks: CheckResult[],
 ): Promise<JobOutcome> {
   const blocking = checks.filter(isBlocking);
-  const error = blocking.length > 0 ? `checks failed: ${blocking.map(describeCheck).join('; ')}` : undefined;
+  const error =
+    blocking.length > 0 ? `checks failed: ${blocking.map(describeCheck).join('; ')}` : undefined;
   const outcome = error ? 'failed' : 'succeeded';
   const endedAt = Date.now();
   const record = materializationRecord(deps, held, info, endedAt, {
@@ -147,7 +163,12 @@ async function recordResult(
   return { outcome, runStatus: finished.runStatus };
 }
 
-async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetInfo, reason: unknown): Promise<never> {
+async function recordFailure(
+  deps: ProcessorDeps,
+  held: HeldJob,
+  info: RunAssetInfo,
+  reason: unknown,
+): Promise<never> {
   const { job, spec } = held;
   const message = errorMessage(reason);
   if (reason instanceof LeaseLostError) {
@@ -158,8 +179,13 @@ async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetI
   }
   const final = !isRetriable(reason) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (!final) {
-    await deps.runs.emit(job.data.runId, 'asset_retrying', spec.key, { attempt: job.attemptsMade + 1, error: message });
-    job.log(`attempt ${job.attemptsMade + 1} failed, will retry: ${message}`).catch(() => undefined);
+    await deps.runs.emit(job.data.runId, 'asset_retrying', spec.key, {
+      attempt: job.attemptsMade + 1,
+      error: message,
+    });
+    job
+      .log(`attempt ${job.attemptsMade + 1} failed, will retry: ${message}`)
+      .catch(() => undefined);
     throw reason instanceof Error ? reason : new Error(message);
   }
   const endedAt = Date.now();
@@ -180,7 +206,9 @@ async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetI
   });
   held.lease.markReleased();
   if (finished.kind === 'lease_lost') {
-    throw new LeaseLostError(`lost the lease of ${spec.key} before its failure was recorded: ${message}`);
+    throw new LeaseLostError(
+      `lost the lease of ${spec.key} before its failure was recorded: ${message}`,
+    );
   }
   if (finished.kind === 'ok') notifyObserver(deps, record, finished.runStatus);
   job.log(`failed: ${message}`).catch(() => undefined);
@@ -188,10 +216,15 @@ async function recordFailure(deps: ProcessorDeps, held: HeldJob, info: RunAssetI
 }
 
 /** Metrics and the like; an observer's failure must never fail the materialization it watches. */
-function notifyObserver(deps: ProcessorDeps, record: MaterializationRecord, runStatus: RunStatus | undefined): void {
+function notifyObserver(
+  deps: ProcessorDeps,
+  record: MaterializationRecord,
+  runStatus: RunStatus | undefined,
+): void {
   const { observer } = deps;
   if (!observer) return;
-  const warn = (error: unknown): void => deps.logger.warn({ err: error, asset: record.asset }, 'worker observer failed');
+  const warn = (error: unknown): void =>
+    deps.logger.warn({ err: error, asset: record.asset }, 'worker observer failed');
   try {
     observer.assetFinished?.(record);
   } catch (error) {
@@ -200,12 +233,18 @@ function notifyObserver(deps: ProcessorDeps, record: MaterializationRecord, runS
   if (!runStatus || !observer.runFinished) return;
   deps.runs
     .meta(record.runId)
-    .then((meta) => meta && observer.runFinished?.({ id: record.runId, trigger: meta.trigger, status: runStatus }))
+    .then(
+      (meta) =>
+        meta &&
+        observer.runFinished?.({ id: record.runId, trigger: meta.trigger, status: runStatus }),
+    )
     .catch(warn);
 }
 
 async function handBack(deps: ProcessorDeps, held: HeldJob): Promise<never> {
-  await deps.runs.emit(held.job.data.runId, 'asset_handed_back', held.spec.key, { worker: deps.workerId });
+  await deps.runs.emit(held.job.data.runId, 'asset_handed_back', held.spec.key, {
+    worker: deps.workerId,
+  });
   held.job.log(`handed back by ${deps.workerId} (shutting down)`).catch(() => undefined);
   // Lease and pools are released by the caller before another worker can take the job.
   await held.job.moveToDelayed(Date.now() + 100, held.token);
@@ -238,5 +277,9 @@ function describeCheck(check: CheckResult): string {
 
 /** Bad data, bad config and failed models stay failed however often they are retried. */
 function isRetriable(error: unknown): boolean {
-  return !(error instanceof WorkFailedError || error instanceof NonRetriableError || error instanceof UsageError);
+  return !(
+    error instanceof WorkFailedError ||
+    error instanceof NonRetriableError ||
+    error instanceof UsageError
+  );
 }

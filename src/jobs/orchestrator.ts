@@ -68,7 +68,10 @@ export class Orchestrator {
       { selection: run.selection, trigger: run.trigger ?? 'manual', reason: run.reason, assets },
       this.pipeline.graph,
     );
-    await this.queue.enqueue(runId, roots.map((k) => this.specOf(k)));
+    await this.queue.enqueue(
+      runId,
+      roots.map((k) => this.specOf(k)),
+    );
     return { runId, assets };
   }
 
@@ -96,10 +99,11 @@ export class Orchestrator {
       options.signal?.throwIfAborted();
       deliver(await this.runs.events(runId, cursor, { blockMs: 1_000, redis: reader }));
       const run = await this.runs.get(runId);
-      if (!run) throw new WorkFailedError(`run ${runId} does not exist (or was trimmed by retention)`);
+      if (!run)
+        throw new WorkFailedError(`run ${runId} does not exist (or was trimmed by retention)`);
       if (TERMINAL_RUN_STATUSES.has(run.status)) {
         // The final events were written with the status: drain them without blocking.
-        for (let batch = await this.runs.events(runId, cursor); batch.length > 0; ) {
+        for (let batch = await this.runs.events(runId, cursor); batch.length > 0;) {
           deliver(batch);
           batch = await this.runs.events(runId, cursor);
         }
@@ -107,7 +111,10 @@ export class Orchestrator {
       }
       if (run.status !== 'queued' || (await liveWorkers(this.redis, this.keys)).length > 0) {
         lastWorkerSeen = Date.now();
-      } else if (options.noWorkerTimeoutMs !== undefined && Date.now() - lastWorkerSeen > options.noWorkerTimeoutMs) {
+      } else if (
+        options.noWorkerTimeoutMs !== undefined &&
+        Date.now() - lastWorkerSeen > options.noWorkerTimeoutMs
+      ) {
         throw new NoWorkerError(
           `no worker is running: run ${runId} is still queued after ${Math.round(options.noWorkerTimeoutMs / 1000)} s. ` +
             'Start one with `strata worker`, or use `strata materialize --inline`.',

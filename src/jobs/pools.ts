@@ -57,7 +57,10 @@ export class Pools {
    * Takes one slot in each pool, or none. `limits` maps pool name to capacity. An empty request
    * always succeeds without touching Redis.
    */
-  async acquire(limits: ReadonlyMap<string, number>, token: string): Promise<PoolSlots | undefined> {
+  async acquire(
+    limits: ReadonlyMap<string, number>,
+    token: string,
+  ): Promise<PoolSlots | undefined> {
     const pools = [...limits.keys()].sort();
     const keys = pools.map((p) => this.keys.pool(p));
     if (pools.length > 0) {
@@ -68,7 +71,8 @@ export class Pools {
     let released = false;
     return {
       pools,
-      renew: async () => pools.length === 0 || (await renewScript.run(this.redis, keys, [token, this.ttlMs])) === 1,
+      renew: async () =>
+        pools.length === 0 || (await renewScript.run(this.redis, keys, [token, this.ttlMs])) === 1,
       release: async () => {
         if (released || pools.length === 0) return;
         released = true;

@@ -42,8 +42,7 @@ export interface WorkerObserver {
 }
 
 export type JobOutcome =
-  | { outcome: 'succeeded' | 'failed'; runStatus?: string }
-  | { outcome: 'ignored'; state: string };
+  { outcome: 'succeeded' | 'failed'; runStatus?: string } | { outcome: 'ignored'; state: string };
 
 /**
  * One BullMQ job = one asset of one run. The job takes its pools, then the asset's lease together
@@ -51,7 +50,11 @@ export type JobOutcome =
  * failure); then it materializes while holding them.
  */
 export function createProcessor(deps: ProcessorDeps) {
-  return async (job: Job<AssetJobData>, token?: string, signal?: AbortSignal): Promise<JobOutcome> => {
+  return async (
+    job: Job<AssetJobData>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<JobOutcome> => {
     const data = jobDataSchema.parse(job.data);
     const { runId, asset } = data;
     const spec = deps.pipeline.assets.get(asset);
@@ -59,17 +62,44 @@ export function createProcessor(deps: ProcessorDeps) {
 
     const leaseToken = newLeaseToken(deps.workerId);
     const slots = await deps.pools.acquire(poolLimits(deps, spec), leaseToken);
-    if (!slots) return waitForResources(deps, job, token, data.waits, `pool ${describePools(deps, spec)} is full`);
+    if (!slots)
+      return waitForResources(
+        deps,
+        job,
+        token,
+        data.waits,
+        `pool ${describePools(deps, spec)} is full`,
+      );
     try {
-      const info: RunAssetInfo = { worker: deps.workerId, attempt: job.attemptsMade + 1, enqueuedAt: job.timestamp, startedAt: Date.now() };
+      const info: RunAssetInfo = {
+        worker: deps.workerId,
+        attempt: job.attemptsMade + 1,
+        enqueuedAt: job.timestamp,
+        startedAt: Date.now(),
+      };
       const claim = await deps.runs.claim(runId, asset, info, leaseToken, deps.leases.ttlMs);
       if (claim.kind === 'lease_busy') {
-        return await waitForResources(deps, job, token, data.waits, 'another materialization of the asset holds its lease');
+        return await waitForResources(
+          deps,
+          job,
+          token,
+          data.waits,
+          'another materialization of the asset holds its lease',
+        );
       }
-      if (claim.kind === 'not_startable') return await notStartable(deps, runId, asset, claim.state);
+      if (claim.kind === 'not_startable')
+        return await notStartable(deps, runId, asset, claim.state);
       const lease = deps.leases.held(asset, leaseToken, claim.fence, claim.leaseStartedAt);
       try {
-        return await materializeHoldingLease(deps, { job, token, signal, spec, lease, slots, info });
+        return await materializeHoldingLease(deps, {
+          job,
+          token,
+          signal,
+          spec,
+          lease,
+          slots,
+          info,
+        });
       } finally {
         await releaseQuietly(lease, deps.logger);
       }
@@ -80,18 +110,29 @@ export function createProcessor(deps: ProcessorDeps) {
 }
 
 /** A job whose asset already ended in its run: a duplicate delivery, a cancelled run, a re-run. */
-async function notStartable(deps: ProcessorDeps, runId: string, asset: string, state: string): Promise<JobOutcome> {
+async function notStartable(
+  deps: ProcessorDeps,
+  runId: string,
+  asset: string,
+  state: string,
+): Promise<JobOutcome> {
   // The attempt that succeeded may have died before enqueuing the dependents; enqueue is idempotent.
-  if (state === 'succeeded') await deps.enqueue(runId, await deps.runs.queuedDependents(runId, asset));
+  if (state === 'succeeded')
+    await deps.enqueue(runId, await deps.runs.queuedDependents(runId, asset));
   return { outcome: 'ignored', state };
 }
 
 /** The pools an asset's materialization takes: its named pool and, on DuckDB, the writer. */
-export function poolLimits(deps: Pick<ProcessorDeps, 'pipeline' | 'materializers'>, spec: AssetSpec): Map<string, number> {
+export function poolLimits(
+  deps: Pick<ProcessorDeps, 'pipeline' | 'materializers'>,
+  spec: AssetSpec,
+): Map<string, number> {
   const limits = new Map<string, number>();
   if (spec.pool) limits.set(spec.pool, deps.pipeline.pools.get(spec.pool) ?? 1);
   const sqlChecks = spec.checks.some((c) => c.type === 'sql');
-  const warehouse = deps.pipeline.engine.kind === 'duckdb' && (sqlChecks || usesWarehouse(deps.materializers, spec, deps.pipeline));
+  const warehouse =
+    deps.pipeline.engine.kind === 'duckdb' &&
+    (sqlChecks || usesWarehouse(deps.materializers, spec, deps.pipeline));
   if (warehouse) limits.set(WAREHOUSE_POOL, 1);
   return limits;
 }
@@ -121,7 +162,11 @@ async function waitForResources(
   throw new DelayedError();
 }
 
-async function failUnknownAsset(deps: ProcessorDeps, runId: string, asset: string): Promise<JobOutcome> {
+async function failUnknownAsset(
+  deps: ProcessorDeps,
+  runId: string,
+  asset: string,
+): Promise<JobOutcome> {
   const error = `asset ${asset} is not in this worker's config ${deps.pipeline.file}`;
   const finished = await deps.runs.finish({
     runId,

@@ -26,7 +26,11 @@ export function jobIdFor(runId: string, asset: string): string {
 const BACKOFF_TYPE = 'strata';
 
 /** Exponential with jitter from the shared backoff; a server's retry-after wins when longer. */
-export function retryDelay(settings: OrchestratorSettings, attemptsMade: number, error?: Error): number {
+export function retryDelay(
+  settings: OrchestratorSettings,
+  attemptsMade: number,
+  error?: Error,
+): number {
   const delay = backoffDelay(attemptsMade, {
     initialMs: settings.retryBaseMs,
     maxMs: settings.retryMaxMs,
@@ -48,7 +52,10 @@ export class AssetQueue {
     connection: ConnectionOptions,
     private readonly settings: OrchestratorSettings,
   ) {
-    this.queue = new Queue<AssetJobData>(settings.queueName, { connection, prefix: settings.queuePrefix });
+    this.queue = new Queue<AssetJobData>(settings.queueName, {
+      connection,
+      prefix: settings.queuePrefix,
+    });
   }
 
   async enqueue(runId: string, assets: readonly EnqueuedAsset[]): Promise<void> {
@@ -70,7 +77,10 @@ export class AssetQueue {
       // By count only: an age limit makes every completion scan for old jobs (measured: it
       // costs throughput), and the count already bounds Redis memory.
       removeOnComplete: { count: this.settings.keepCompletedJobs.count },
-      removeOnFail: { count: this.settings.keepFailedJobs.count, age: this.settings.keepFailedJobs.ageSeconds },
+      removeOnFail: {
+        count: this.settings.keepFailedJobs.count,
+        age: this.settings.keepFailedJobs.ageSeconds,
+      },
     };
   }
 

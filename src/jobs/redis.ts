@@ -8,7 +8,10 @@ export type { Redis };
  * A Redis connection that is ready to use, or a clear error. `maxRetriesPerRequest: null` is
  * what BullMQ requires of connections it shares, and lets commands wait out a Redis restart.
  */
-export async function connectRedis(url: string, options: { connectTimeoutMs?: number } = {}): Promise<Redis> {
+export async function connectRedis(
+  url: string,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<Redis> {
   const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
   // Without a listener ioredis prints every reconnect error to stderr; callers see failures
   // on the commands themselves.
@@ -25,7 +28,9 @@ export async function connectRedis(url: string, options: { connectTimeoutMs?: nu
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new TransientError(`cannot reach Redis at ${redactUrl(url)}: ${errorMessage(error)}`, { cause: error });
+    throw new TransientError(`cannot reach Redis at ${redactUrl(url)}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
   }
@@ -56,7 +61,11 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  async run(
+    redis: Redis,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {

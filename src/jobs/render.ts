@@ -1,6 +1,11 @@
 import type { CheckResult } from '../assets/checks/types.ts';
 import { formatDuration } from '../shared/durations.ts';
-import { runAssetInfoSchema, type RunAssetInfo, type RunEvent, type RunRecord } from './run-model.ts';
+import {
+  runAssetInfoSchema,
+  type RunAssetInfo,
+  type RunEvent,
+  type RunRecord,
+} from './run-model.ts';
 import type { AssetStatus } from './status.ts';
 
 /** Plain-text views of runs and assets for the CLI; --json prints the records themselves. */
@@ -8,7 +13,10 @@ import type { AssetStatus } from './status.ts';
 export function formatEvent(event: RunEvent): string | undefined {
   const d: RunAssetInfo = runAssetInfoSchema.safeParse(event.detail).data ?? {};
   const asset = event.asset ?? '';
-  const took = d.startedAt !== undefined && d.endedAt !== undefined ? ` in ${elapsed(d.endedAt - d.startedAt)}` : '';
+  const took =
+    d.startedAt !== undefined && d.endedAt !== undefined
+      ? ` in ${elapsed(d.endedAt - d.startedAt)}`
+      : '';
   const line = (text: string): string => `${clock(event.at)} ${text}`;
   switch (event.type) {
     case 'asset_started':
@@ -82,7 +90,10 @@ export function formatStatusTable(assets: readonly AssetStatus[], now = Date.now
     checkCounts(a.checks),
     a.blocked ? `yes: ${a.blockedReason ?? ''}` : 'no',
   ]);
-  return table(['ASSET', 'KIND', 'LAST', 'WHEN', 'DATA TIME', 'FRESHNESS', 'CHECKS', 'BLOCKED'], rows);
+  return table(
+    ['ASSET', 'KIND', 'LAST', 'WHEN', 'DATA TIME', 'FRESHNESS', 'CHECKS', 'BLOCKED'],
+    rows,
+  );
 }
 
 function stateCounts(run: RunRecord): string {

@@ -10,9 +10,14 @@ export const RUN_TRIGGERS = ['manual', 'schedule', 'freshness', 'upstream'] as c
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 
-export type AssetRunState = 'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type AssetRunState =
+  'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
 const checkResultSchema = z.object({
   name: z.string(),

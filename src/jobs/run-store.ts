@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { AssetGraph } from '../assets/graph.ts';
 import type { RedisKeys } from './keys.ts';
 import { LEASE_LOG_RETAIN } from './lease.ts';
-import { cancelRunScript, claimAssetScript, createRunScript, finishAssetScript } from './lua/run-scripts.ts';
+import {
+  cancelRunScript,
+  claimAssetScript,
+  createRunScript,
+  finishAssetScript,
+} from './lua/run-scripts.ts';
 import type { Redis } from './redis.ts';
 import {
   RUN_ID,
@@ -60,7 +65,11 @@ export class RunStore {
     private readonly retainPerAsset: number,
   ) {}
 
-  async create(run: NewRun, graph: AssetGraph, now = Date.now()): Promise<{ runId: string; roots: string[] }> {
+  async create(
+    run: NewRun,
+    graph: AssetGraph,
+    now = Date.now(),
+  ): Promise<{ runId: string; roots: string[] }> {
     const runId = newRunId(now);
     const ordered = graph.sort(run.assets);
     const inRun = new Set(ordered);
@@ -70,15 +79,17 @@ export class RunStore {
       const dependents = graph.dependentsOf(asset).filter((d) => inRun.has(d));
       args.push(asset, upstream, dependents.join(' '));
     }
-    const meta: RunMeta = { selection: run.selection, trigger: run.trigger, reason: run.reason, assets: ordered };
-    const roots = (await createRunScript.run(this.redis, [], [
-      this.keys.prefix,
-      runId,
-      now,
-      this.retainPerAsset,
-      JSON.stringify(meta),
-      ...args,
-    ])) as string[];
+    const meta: RunMeta = {
+      selection: run.selection,
+      trigger: run.trigger,
+      reason: run.reason,
+      assets: ordered,
+    };
+    const roots = (await createRunScript.run(
+      this.redis,
+      [],
+      [this.keys.prefix, runId, now, this.retainPerAsset, JSON.stringify(meta), ...args],
+    )) as string[];
     return { runId, roots };
   }
 
@@ -86,38 +97,53 @@ export class RunStore {
    * Takes the asset's lease (token, TTL) and marks the asset running, atomically: either both
    * happen or neither. The lease is the caller's to renew and release.
    */
-  async claim(runId: string, asset: string, info: RunAssetInfo, leaseToken: string, leaseTtlMs: number): Promise<ClaimResult> {
-    const reply = (await claimAssetScript.run(this.redis, [], [
-      this.keys.prefix,
-      runId,
-      asset,
-      info.startedAt ?? Date.now(),
-      JSON.stringify(info),
-      leaseToken,
-      leaseTtlMs,
-      LEASE_LOG_RETAIN,
-    ])) as [string, number?, number?];
+  async claim(
+    runId: string,
+    asset: string,
+    info: RunAssetInfo,
+    leaseToken: string,
+    leaseTtlMs: number,
+  ): Promise<ClaimResult> {
+    const reply = (await claimAssetScript.run(
+      this.redis,
+      [],
+      [
+        this.keys.prefix,
+        runId,
+        asset,
+        info.startedAt ?? Date.now(),
+        JSON.stringify(info),
+        leaseToken,
+        leaseTtlMs,
+        LEASE_LOG_RETAIN,
+      ],
+    )) as [string, number?, number?];
     const [state, fence, leaseStartedAt] = reply;
-    if (state === 'running') return { kind: 'running', fence: Number(fence), leaseStartedAt: Number(leaseStartedAt) };
+    if (state === 'running')
+      return { kind: 'running', fence: Number(fence), leaseStartedAt: Number(leaseStartedAt) };
     if (state === 'lease_busy') return { kind: 'lease_busy' };
     return { kind: 'not_startable', state };
   }
 
   async finish(f: FinishAsset, now = Date.now()): Promise<FinishResult> {
-    const reply = (await finishAssetScript.run(this.redis, [], [
-      this.keys.prefix,
-      f.runId,
-      f.asset,
-      now,
-      f.outcome,
-      f.lease?.token ?? '',
-      f.record ? '' : JSON.stringify(f.info ?? {}),
-      f.record ? JSON.stringify(f.record) : '',
-      this.retainPerAsset,
-      f.record?.dataTime ?? '',
-      f.blockedReason ?? '',
-      f.lease?.fence ?? '',
-    ])) as string[];
+    const reply = (await finishAssetScript.run(
+      this.redis,
+      [],
+      [
+        this.keys.prefix,
+        f.runId,
+        f.asset,
+        now,
+        f.outcome,
+        f.lease?.token ?? '',
+        f.record ? '' : JSON.stringify(f.info ?? {}),
+        f.record ? JSON.stringify(f.record) : '',
+        this.retainPerAsset,
+        f.record?.dataTime ?? '',
+        f.blockedReason ?? '',
+        f.lease?.fence ?? '',
+      ],
+    )) as string[];
     const [kind, second] = reply;
     if (kind === 'lease_lost') return { kind, state: second ?? 'missing' };
     if (kind !== 'ok') return { kind: 'stale', state: second ?? 'missing' };
@@ -131,11 +157,16 @@ export class RunStore {
   }
 
   async cancel(runId: string): Promise<string> {
-    return (await cancelRunScript.run(this.redis, [], [this.keys.prefix, runId, Date.now()])) as string;
+    return (await cancelRunScript.run(
+      this.redis,
+      [],
+      [this.keys.prefix, runId, Date.now()],
+    )) as string;
   }
 
   async assetState(runId: string, asset: string): Promise<AssetRunState | undefined> {
-    return ((await this.redis.hget(this.keys.runState(runId), asset)) ?? undefined) as AssetRunState | undefined;
+    return ((await this.redis.hget(this.keys.runState(runId), asset)) ?? undefined) as
+      AssetRunState | undefined;
   }
 
   /**
@@ -143,14 +174,34 @@ export class RunStore {
    * job enqueues these again; deterministic job ids make that a no-op when they were enqueued.
    */
   async queuedDependents(runId: string, asset: string): Promise<string[]> {
-    const dependents = (await this.redis.hget(`${this.keys.run(runId)}:dependents`, asset))?.split(' ') ?? [];
+    const dependents =
+      (await this.redis.hget(`${this.keys.run(runId)}:dependents`, asset))?.split(' ') ?? [];
     if (dependents.length === 0) return [];
     const states = await this.redis.hmget(this.keys.runState(runId), ...dependents);
     return dependents.filter((_, i) => states[i] === 'queued');
   }
 
-  async emit(runId: string, type: string, asset: string, detail: Record<string, unknown>): Promise<void> {
-    await this.redis.xadd(this.keys.runEvents(runId), 'MAXLEN', '~', 10_000, '*', 'type', type, 'asset', asset, 'detail', JSON.stringify(detail), 'at', Date.now());
+  async emit(
+    runId: string,
+    type: string,
+    asset: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await this.redis.xadd(
+      this.keys.runEvents(runId),
+      'MAXLEN',
+      '~',
+      10_000,
+      '*',
+      'type',
+      type,
+      'asset',
+      asset,
+      'detail',
+      JSON.stringify(detail),
+      'at',
+      Date.now(),
+    );
   }
 
   /** Selection, trigger and reason of a run, without its per-asset state. */
@@ -161,7 +212,8 @@ export class RunStore {
 
   /** Just the status: cheap enough to poll. */
   async status(runId: string): Promise<RunStatus | undefined> {
-    return ((await this.redis.hget(this.keys.run(runId), 'status')) ?? undefined) as RunStatus | undefined;
+    return ((await this.redis.hget(this.keys.run(runId), 'status')) ?? undefined) as
+      RunStatus | undefined;
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {
@@ -186,7 +238,11 @@ export class RunStore {
    * Events after `afterId` ('0' = from the start). With `blockMs`, waits that long for the first
    * one; pass a dedicated `redis` then, since a blocked connection serves nobody else.
    */
-  async events(runId: string, afterId: string, options: { blockMs?: number; redis?: Redis } = {}): Promise<RunEvent[]> {
+  async events(
+    runId: string,
+    afterId: string,
+    options: { blockMs?: number; redis?: Redis } = {},
+  ): Promise<RunEvent[]> {
     const redis = options.redis ?? this.redis;
     const stream = this.keys.runEvents(runId);
     const reply =
@@ -203,7 +259,11 @@ export function newRunId(now: number): string {
   return `run-${stamp}-${randomBytes(4).toString('hex')}`;
 }
 
-function toRunRecord(run: Record<string, string>, states: Record<string, string>, infos: Record<string, string>): RunRecord {
+function toRunRecord(
+  run: Record<string, string>,
+  states: Record<string, string>,
+  infos: Record<string, string>,
+): RunRecord {
   const meta = runMetaSchema.parse(JSON.parse(run.meta ?? '{}'));
   const assetStates: RunAsset[] = meta.assets.map((key) => ({
     key,
@@ -223,7 +283,8 @@ function toRunRecord(run: Record<string, string>, states: Record<string, string>
 
 function toEvent(id: string, fields: string[]): RunEvent {
   const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i] as string, fields[i + 1] as string);
+  for (let i = 0; i + 1 < fields.length; i += 2)
+    map.set(fields[i] as string, fields[i + 1] as string);
   const asset = map.get('asset');
   return {
     id,

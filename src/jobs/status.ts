@@ -21,7 +21,11 @@ export interface AssetStatus {
 }
 
 /** Every asset of the pipeline in graph order, from the event log. */
-export async function assetStatuses(pipeline: LoadedPipeline, events: EventLog, now = Date.now()): Promise<AssetStatus[]> {
+export async function assetStatuses(
+  pipeline: LoadedPipeline,
+  events: EventLog,
+  now = Date.now(),
+): Promise<AssetStatus[]> {
   const keys = pipeline.graph.order;
   const [summaries, latest] = await Promise.all([
     events.summaries(keys),

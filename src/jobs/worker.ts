@@ -62,11 +62,19 @@ export class AssetWorker {
   }
 
   async start(): Promise<void> {
-    if (this.state !== 'initialized') throw new Error(`worker cannot start from state ${this.state}`);
+    if (this.state !== 'initialized')
+      throw new Error(`worker cannot start from state ${this.state}`);
     try {
       await this.startComponents();
       this.state = 'running';
-      this.logger.info({ worker: this.id, concurrency: this.options.concurrency ?? 1, queue: this.settings.queueName }, 'worker started');
+      this.logger.info(
+        {
+          worker: this.id,
+          concurrency: this.options.concurrency ?? 1,
+          queue: this.settings.queueName,
+        },
+        'worker started',
+      );
     } catch (error) {
       this.state = 'failed';
       await this.release();
@@ -90,7 +98,11 @@ export class AssetWorker {
       leases: new AssetLeases(redis, keys, this.settings.leaseTtlMs),
       pools: new Pools(redis, keys, this.settings.leaseTtlMs),
       materializers: this.options.materializers ?? defaultMaterializers,
-      enqueue: (runId, assets) => queue.enqueue(runId, assets.map((k) => pipeline.assets.get(k) ?? { key: k, retries: 0 })),
+      enqueue: (runId, assets) =>
+        queue.enqueue(
+          runId,
+          assets.map((k) => pipeline.assets.get(k) ?? { key: k, retries: 0 }),
+        ),
       countRows: warehouseRowCounter(pipeline),
       workerId: this.id,
       settings: this.settings,
@@ -105,12 +117,18 @@ export class AssetWorker {
       lockDuration: this.settings.lockDurationMs,
       stalledInterval: this.settings.stalledIntervalMs,
       maxStalledCount: this.settings.maxStalledCount,
-      settings: { backoffStrategy: (attemptsMade, _type, error) => retryDelay(this.settings, attemptsMade, error) },
+      settings: {
+        backoffStrategy: (attemptsMade, _type, error) =>
+          retryDelay(this.settings, attemptsMade, error),
+      },
       name: this.id,
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'worker error'));
     this.worker.on('failed', (job, error) =>
-      this.logger.warn({ jobId: job?.id, asset: job?.data.asset, err: errorMessage(error) }, 'job failed'),
+      this.logger.warn(
+        { jobId: job?.id, asset: job?.data.asset, err: errorMessage(error) },
+        'job failed',
+      ),
     );
     this.heartbeat = startHeartbeat(redis, keys, this.id);
     this.sweeper = startFailedJobSweeper({
@@ -137,7 +155,10 @@ export class AssetWorker {
 
   private async stop(): Promise<void> {
     if (this.state === 'running') this.state = 'stopping';
-    this.logger.info({ worker: this.id, graceMs: this.settings.shutdownGraceMs }, 'worker stopping');
+    this.logger.info(
+      { worker: this.id, graceMs: this.settings.shutdownGraceMs },
+      'worker stopping',
+    );
     const grace = setTimeout(() => {
       this.logger.warn({ worker: this.id }, 'grace time over: handing running jobs back');
       this.shutdown.abort();

@@ -18,15 +18,31 @@ const SHIPPED_ORDER = ['raw_crypto_batches', 'crypto_raw', 'crypto_stage', 'cryp
  * spacing and Kafka coordinates and go to the day partition of their new last_updated.
  */
 function landShifted(sets: string[], lakeRoot: string, newestAt: number): number {
-  const lines = sets.flatMap((set) => jsonlFiles(path.join(FIXTURES, set)).flatMap((f) => readFileSync(f, 'utf8').split('\n').filter(Boolean)));
-  const records = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { last_updated: string; kafka_partition: number; kafka_offset: number });
+  const lines = sets.flatMap((set) =>
+    jsonlFiles(path.join(FIXTURES, set)).flatMap((f) =>
+      readFileSync(f, 'utf8').split('\n').filter(Boolean),
+    ),
+  );
+  const records = lines.map(
+    (l) =>
+      JSON.parse(l) as Record<string, unknown> & {
+        last_updated: string;
+        kafka_partition: number;
+        kafka_offset: number;
+      },
+  );
   const newest = Math.max(...records.map((r) => Date.parse(r.last_updated)));
   const shift = newestAt - newest;
   const moved = (iso: unknown): string => new Date(Date.parse(String(iso)) + shift).toISOString();
   const objects = new Map<string, string[]>();
   for (const r of records) {
     const updated = moved(r.last_updated);
-    const shifted = { ...r, last_updated: updated, kafka_timestamp: moved(r.kafka_timestamp), ingested_at: moved(r.ingested_at) };
+    const shifted = {
+      ...r,
+      last_updated: updated,
+      kafka_timestamp: moved(r.kafka_timestamp),
+      ingested_at: moved(r.ingested_at),
+    };
     const [y, m, d] = updated.slice(0, 10).split('-');
     const dir = path.join(lakeRoot, 'crypto_data', `year=${y}`, `month=${m}`, `day=${d}`);
     const key = `${dir}|${r.kafka_partition}`;
@@ -36,7 +52,10 @@ function landShifted(sets: string[], lakeRoot: string, newestAt: number): number
     const [dir, partition] = key.split('|') as [string, string];
     const first = JSON.parse(body[0]!) as { kafka_offset: number };
     mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `selected_crypto_data+${partition}+${first.kafka_offset}.jsonl`), `${body.join('\n')}\n`);
+    writeFileSync(
+      path.join(dir, `selected_crypto_data+${partition}+${first.kafka_offset}.jsonl`),
+      `${body.join('\n')}\n`,
+    );
   }
   return records.length;
 }
@@ -72,19 +91,31 @@ describe('the shipped graph on real dbt and DuckDB', () => {
     const pipeline = await loadPipeline(SHIPPED_CONFIG, { ...process.env, ...sandbox.env });
     expect(pipeline.engine.duckdbPath).toBe(path.join(sandbox.dir, 'warehouse.duckdb'));
     const orchestrator = await Orchestrator.connect(pipeline, { settings: sandbox.settings });
-    const worker = new AssetWorker({ pipeline, settings: sandbox.settings, concurrency: 2, logger: createLogger('test', 'silent') });
+    const worker = new AssetWorker({
+      pipeline,
+      settings: sandbox.settings,
+      concurrency: 2,
+      logger: createLogger('test', 'silent'),
+    });
     await worker.start();
     try {
       const { runId, assets } = await orchestrator.submit({ selection: '*' });
       expect(assets).toEqual(SHIPPED_ORDER);
       const started: string[] = [];
-      const run = await orchestrator.waitForRun(runId, { onEvent: (e) => e.type === 'asset_started' && started.push(e.asset!) });
+      const run = await orchestrator.waitForRun(runId, {
+        onEvent: (e) => e.type === 'asset_started' && started.push(e.asset!),
+      });
 
       expect(run.status).toBe('succeeded');
       expect(started).toEqual(SHIPPED_ORDER);
       const [raw] = await orchestrator.events.materializations('raw_crypto_batches');
-      expect(raw?.metadata).toMatchObject({ records: expect.any(Number) as number, objects: expect.any(Number) as number });
-      expect(raw?.checks).toEqual([expect.objectContaining({ name: 'has_records', status: 'passed', source: 'yaml' })]);
+      expect(raw?.metadata).toMatchObject({
+        records: expect.any(Number) as number,
+        objects: expect.any(Number) as number,
+      });
+      expect(raw?.checks).toEqual([
+        expect.objectContaining({ name: 'has_records', status: 'passed', source: 'yaml' }),
+      ]);
 
       const [bronze] = await orchestrator.events.materializations('crypto_raw');
       expect(bronze?.metadata.rows).toBe(landed);
@@ -93,13 +124,18 @@ describe('the shipped graph on real dbt and DuckDB', () => {
       expect(bronze?.dataTime).toBe(raw?.dataTime);
 
       const [gold] = await orchestrator.events.materializations('crypto_curated');
-      expect(gold?.checks.find((c) => c.name === 'gold_is_fresh')).toMatchObject({ source: 'yaml', status: 'passed' });
+      expect(gold?.checks.find((c) => c.name === 'gold_is_fresh')).toMatchObject({
+        source: 'yaml',
+        status: 'passed',
+      });
       const goldTests = gold?.checks.filter((c) => c.source === 'dbt') ?? [];
       expect(goldTests.map((c) => c.name)).toContain('gold_recency_2h');
       expect(goldTests.every((c) => c.status === 'passed')).toBe(true);
 
       const status = await assetStatuses(pipeline, orchestrator.events);
-      expect(status.map((s) => [s.key, s.lastStatus, s.freshness, s.blocked])).toEqual(SHIPPED_ORDER.map((k) => [k, 'succeeded', 'fresh', false]));
+      expect(status.map((s) => [s.key, s.lastStatus, s.freshness, s.blocked])).toEqual(
+        SHIPPED_ORDER.map((k) => [k, 'succeeded', 'fresh', false]),
+      );
       // Data time flows down from the newest landed record: every layer is as new as its source.
       expect(new Set(status.map((s) => s.dataTime)).size).toBe(1);
     } finally {
@@ -110,7 +146,10 @@ describe('the shipped graph on real dbt and DuckDB', () => {
 
   it('a planted bad record fails an error-severity dbt test: checks fail, downstream skipped, exit code 1 naming the test', async () => {
     landShifted(['clean', 'faults'], path.join(sandbox.dir, 'lake'), Date.now() - 10 * 60_000);
-    const result = await runCli(['materialize', '*', '--inline'], { env: sandbox.env, timeoutMs: 240_000 });
+    const result = await runCli(['materialize', '*', '--inline'], {
+      env: sandbox.env,
+      timeoutMs: 240_000,
+    });
 
     expect(result.code, result.stderr).toBe(1);
     expect(result.stdout).toMatch(/raw_crypto_batches: succeeded/);
@@ -120,7 +159,11 @@ describe('the shipped graph on real dbt and DuckDB', () => {
     expect(result.stderr).toMatch(/crypto_stage: checks failed: .*silver_name_not_empty/);
 
     const status = await runCli(['status', '--json'], { env: sandbox.env });
-    const assets = JSON.parse(status.stdout) as { key: string; lastStatus: string | null; blocked: boolean }[];
+    const assets = JSON.parse(status.stdout) as {
+      key: string;
+      lastStatus: string | null;
+      blocked: boolean;
+    }[];
     expect(assets.map((a) => [a.key, a.lastStatus, a.blocked])).toEqual([
       ['raw_crypto_batches', 'succeeded', false],
       ['crypto_raw', 'succeeded', false],

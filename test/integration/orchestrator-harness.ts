@@ -20,7 +20,10 @@ export interface Sandbox {
   dir: string;
   writeConfig(yaml: string, name?: string): string;
   pipeline(yaml: string): LoadedPipeline;
-  spawnWorker(configFile: string, options?: { concurrency?: number; env?: Record<string, string> }): WorkerProcess;
+  spawnWorker(
+    configFile: string,
+    options?: { concurrency?: number; env?: Record<string, string> },
+  ): WorkerProcess;
   cleanup(): Promise<void>;
 }
 
@@ -68,7 +71,8 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
       return worker;
     },
     async cleanup() {
-      for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+      for (const w of workers)
+        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));
       await deleteKeys([`test-${id}:`]);
       rmSync(dir, { recursive: true, force: true });
@@ -76,11 +80,26 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
   };
 }
 
-function spawnWorker(configFile: string, env: Record<string, string>, concurrency: number): WorkerProcess {
+function spawnWorker(
+  configFile: string,
+  env: Record<string, string>,
+  concurrency: number,
+): WorkerProcess {
   const child = spawn(
     process.execPath,
-    [path.join(PROJECT_ROOT, 'bin', 'strata.js'), '-c', configFile, 'worker', '--concurrency', String(concurrency)],
-    { cwd: PROJECT_ROOT, env: { ...process.env, ...env, STRATA_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      path.join(PROJECT_ROOT, 'bin', 'strata.js'),
+      '-c',
+      configFile,
+      'worker',
+      '--concurrency',
+      String(concurrency),
+    ],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env, STRATA_LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   let markReady: () => void = () => undefined;
@@ -113,7 +132,10 @@ export async function deleteKeys(prefixes: string[]): Promise<void> {
 }
 
 /** A graph of `n` noop assets in layers, each asset depending on up to two of the layer above (diamonds). */
-export function diamondGraphYaml(n: number, options: { width?: number; sleep?: string } = {}): string {
+export function diamondGraphYaml(
+  n: number,
+  options: { width?: number; sleep?: string } = {},
+): string {
   const width = options.width ?? 10;
   const lines = ['version: 1', 'runs:', '  retries: 1', 'assets:'];
   for (let i = 0; i < n; i++) {
@@ -132,10 +154,15 @@ export function diamondGraphYaml(n: number, options: { width?: number; sleep?: s
   return `${lines.join('\n')}\n`;
 }
 
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -32,20 +32,27 @@ describe('runs across worker processes', () => {
 
     const records = new Map<string, { startedAt: number; endedAt: number; worker: string }>();
     for (const key of assets) {
-      const mats = (await orchestrator.events.materializations(key, 10)).filter((m) => m.runId === runId);
+      const mats = (await orchestrator.events.materializations(key, 10)).filter(
+        (m) => m.runId === runId,
+      );
       expect(mats, key).toHaveLength(1);
       records.set(key, mats[0]!);
     }
     let edges = 0;
     for (const key of assets) {
       for (const dep of pipeline.graph.depsOf(key)) {
-        expect(records.get(key)!.startedAt, `${key} started before ${dep} ended`).toBeGreaterThanOrEqual(records.get(dep)!.endedAt);
+        expect(
+          records.get(key)!.startedAt,
+          `${key} started before ${dep} ended`,
+        ).toBeGreaterThanOrEqual(records.get(dep)!.endedAt);
         edges++;
       }
     }
     expect(edges).toBe(190 * 2);
     // The work really was spread over the processes, not done by one of them.
-    expect(new Set([...records.values()].map((r) => r.worker.split(':')[1])).size).toBeGreaterThanOrEqual(2);
+    expect(
+      new Set([...records.values()].map((r) => r.worker.split(':')[1])).size,
+    ).toBeGreaterThanOrEqual(2);
   });
 
   it('two materialize requests for the same asset at once: both run, the second waits for the lease of the first', async () => {
@@ -66,7 +73,9 @@ assets:
     expect(first.code, first.stderr).toBe(0);
     expect(second.code, second.stderr).toBe(0);
 
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(yaml), { settings: sandbox.settings });
+    orchestrator = await Orchestrator.connect(sandbox.pipeline(yaml), {
+      settings: sandbox.settings,
+    });
     const mats = (await orchestrator.events.materializations('slow')).reverse();
     expect(mats).toHaveLength(2);
     expect(new Set(mats.map((m) => m.runId)).size).toBe(2);
@@ -75,7 +84,9 @@ assets:
     expect(intervals).toHaveLength(2);
     expect(intervals[1]!.start).toBeGreaterThanOrEqual(intervals[0]!.end);
     // The job that waited said why in its run's progress, and was not failed for it.
-    expect(`${first.stdout}${second.stdout}`).toContain('slow: waiting (another materialization of the asset holds its lease)');
+    expect(`${first.stdout}${second.stdout}`).toContain(
+      'slow: waiting (another materialization of the asset holds its lease)',
+    );
     const runs = await orchestrator.runs.list(10);
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
   });

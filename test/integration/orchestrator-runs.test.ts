@@ -1,8 +1,17 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AssetSpec } from '../../src/assets/config/types.ts';
-import { defaultMaterializers, type MaterializerRegistry } from '../../src/assets/materializers/index.ts';
+import {
+  defaultMaterializers,
+  type MaterializerRegistry,
+} from '../../src/assets/materializers/index.ts';
 import type { MaterializeContext } from '../../src/assets/materializers/types.ts';
-import { AssetWorker, NoWorkerError, Orchestrator, type RunRecord, type WorkerObserver } from '../../src/jobs/index.ts';
+import {
+  AssetWorker,
+  NoWorkerError,
+  Orchestrator,
+  type RunRecord,
+  type WorkerObserver,
+} from '../../src/jobs/index.ts';
 import { WorkFailedError } from '../../src/shared/errors.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { createSandbox, waitFor, type Sandbox } from './orchestrator-harness.ts';
@@ -31,7 +40,9 @@ assets:
 `;
 
 /** Noop materializers where the named assets throw, to exercise failure paths. */
-function failing(keys: Record<string, (attempt: number) => Error | undefined>): MaterializerRegistry {
+function failing(
+  keys: Record<string, (attempt: number) => Error | undefined>,
+): MaterializerRegistry {
   const attempts = new Map<string, number>();
   return {
     ...defaultMaterializers,
@@ -63,7 +74,12 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
 
   async function setUp(
     yaml: string,
-    options: { workers?: number; concurrency?: number; materializers?: MaterializerRegistry; observer?: WorkerObserver } = {},
+    options: {
+      workers?: number;
+      concurrency?: number;
+      materializers?: MaterializerRegistry;
+      observer?: WorkerObserver;
+    } = {},
   ) {
     const pipeline = sandbox.pipeline(yaml);
     const orchestrator = await Orchestrator.connect(pipeline, { settings: sandbox.settings });
@@ -99,10 +115,23 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     const { runId } = await orchestrator.submit({ selection: '*' });
     const run = await orchestrator.waitForRun(runId);
     await waitFor(() => observed.length === 6, 5_000, 'the observer to hear of the run end');
-    expect(observed.sort()).toEqual(['after succeeded', 'bottom succeeded', 'left succeeded', 'right succeeded', 'run manual succeeded', 'top succeeded']);
+    expect(observed.sort()).toEqual([
+      'after succeeded',
+      'bottom succeeded',
+      'left succeeded',
+      'right succeeded',
+      'run manual succeeded',
+      'top succeeded',
+    ]);
 
     expect(run.status).toBe('succeeded');
-    expect(states(run)).toEqual({ top: 'succeeded', left: 'succeeded', right: 'succeeded', bottom: 'succeeded', after: 'succeeded' });
+    expect(states(run)).toEqual({
+      top: 'succeeded',
+      left: 'succeeded',
+      right: 'succeeded',
+      bottom: 'succeeded',
+      after: 'succeeded',
+    });
     const records = new Map<string, { startedAt: number; endedAt: number }>();
     for (const key of pipeline.graph.order) {
       const mats = await orchestrator.events.materializations(key);
@@ -123,28 +152,44 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     const run = await orchestrator.waitForRun(runId);
 
     expect(run.status).toBe('failed');
-    expect(states(run)).toEqual({ top: 'succeeded', left: 'failed', right: 'succeeded', bottom: 'skipped', after: 'skipped' });
+    expect(states(run)).toEqual({
+      top: 'succeeded',
+      left: 'failed',
+      right: 'succeeded',
+      bottom: 'skipped',
+      after: 'skipped',
+    });
     expect(run.assetStates.find((a) => a.key === 'left')?.info.error).toBe('left broke');
     expect(await orchestrator.events.materializations('bottom')).toEqual([]);
     expect(await orchestrator.events.isBlocked('left')).toBe(true);
-    expect(await orchestrator.events.blockedAssets(['top', 'left', 'right'])).toEqual(new Map([['left', 'left broke']]));
+    expect(await orchestrator.events.blockedAssets(['top', 'left', 'right'])).toEqual(
+      new Map([['left', 'left broke']]),
+    );
   });
 
   it('clears the blocked flag when a later materialization passes', async () => {
-    const materializers = failing({ right: (attempt) => (attempt === 1 ? new WorkFailedError('bad data') : undefined) });
+    const materializers = failing({
+      right: (attempt) => (attempt === 1 ? new WorkFailedError('bad data') : undefined),
+    });
     const { orchestrator } = await setUp(DIAMOND, { materializers });
-    const first = await orchestrator.waitForRun((await orchestrator.submit({ selection: 'right' })).runId);
+    const first = await orchestrator.waitForRun(
+      (await orchestrator.submit({ selection: 'right' })).runId,
+    );
     expect(first.status).toBe('failed');
     expect(await orchestrator.events.isBlocked('right')).toBe(true);
 
-    const second = await orchestrator.waitForRun((await orchestrator.submit({ selection: 'right' })).runId);
+    const second = await orchestrator.waitForRun(
+      (await orchestrator.submit({ selection: 'right' })).runId,
+    );
     expect(second.status).toBe('succeeded');
     expect(await orchestrator.events.isBlocked('right')).toBe(false);
   });
 
   it('retries a transient failure with backoff and records the attempt that succeeded', async () => {
     const yaml = DIAMOND.replace('retries: 0', 'retries: 2');
-    const materializers = failing({ right: (attempt) => (attempt < 3 ? new Error(`flaky ${attempt}`) : undefined) });
+    const materializers = failing({
+      right: (attempt) => (attempt < 3 ? new Error(`flaky ${attempt}`) : undefined),
+    });
     const { orchestrator } = await setUp(yaml, { materializers });
     const events: string[] = [];
     const { runId } = await orchestrator.submit({ selection: 'right' });
@@ -160,10 +205,15 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     const yaml = DIAMOND.replace('retries: 0', 'retries: 1');
     const materializers = failing({ top: (attempt) => new Error(`down ${attempt}`) });
     const { orchestrator } = await setUp(yaml, { materializers });
-    const run = await orchestrator.waitForRun((await orchestrator.submit({ selection: 'top+' })).runId);
+    const run = await orchestrator.waitForRun(
+      (await orchestrator.submit({ selection: 'top+' })).runId,
+    );
 
     expect(run.status).toBe('failed');
-    expect(run.assetStates.find((a) => a.key === 'top')?.info).toMatchObject({ attempt: 2, error: 'down 2' });
+    expect(run.assetStates.find((a) => a.key === 'top')?.info).toMatchObject({
+      attempt: 2,
+      error: 'down 2',
+    });
     expect(run.assetStates.filter((a) => a.state === 'skipped')).toHaveLength(4);
   });
 
@@ -185,15 +235,20 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
       ...defaultMaterializers,
       noop: {
         ...defaultMaterializers.noop,
-        materialize: () => Promise.resolve({ dataTime: Date.now() - 2 * 3_600_000, metadata: {}, checks: [] }),
+        materialize: () =>
+          Promise.resolve({ dataTime: Date.now() - 2 * 3_600_000, metadata: {}, checks: [] }),
       },
     };
     const { orchestrator } = await setUp(yaml, { materializers });
-    const run = await orchestrator.waitForRun((await orchestrator.submit({ selection: 'after' })).runId);
+    const run = await orchestrator.waitForRun(
+      (await orchestrator.submit({ selection: 'after' })).runId,
+    );
 
     expect(run.status).toBe('failed');
     const after = run.assetStates.find((a) => a.key === 'after');
-    expect(after?.info.error).toMatch(/^checks failed: must_be_fresh \(past its fail window: data is 2h old\)$/);
+    expect(after?.info.error).toMatch(
+      /^checks failed: must_be_fresh \(past its fail window: data is 2h old\)$/,
+    );
     expect(after?.info.attempt).toBe(1);
     const [record] = await orchestrator.events.materializations('after');
     expect(record?.checks.map((c) => [c.name, c.status])).toEqual([
@@ -207,14 +262,22 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     const { orchestrator } = await setUp(yaml);
     const { runId } = await orchestrator.submit({ selection: '*' });
     const started = new Promise<void>((resolve) => {
-      void orchestrator.waitForRun(runId, { onEvent: (e) => e.type === 'asset_started' && resolve() });
+      void orchestrator.waitForRun(runId, {
+        onEvent: (e) => e.type === 'asset_started' && resolve(),
+      });
     });
     await started;
     expect(await orchestrator.runs.cancel(runId)).toBe('running');
     const run = await orchestrator.waitForRun(runId);
 
     expect(run.status).toBe('cancelled');
-    expect(states(run)).toEqual({ top: 'succeeded', left: 'cancelled', right: 'cancelled', bottom: 'cancelled', after: 'cancelled' });
+    expect(states(run)).toEqual({
+      top: 'succeeded',
+      left: 'cancelled',
+      right: 'cancelled',
+      bottom: 'cancelled',
+      after: 'cancelled',
+    });
   });
 
   it('keeps runs and materializations within runs.retainPerAsset', async () => {
@@ -226,7 +289,10 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
       ids.push(runId);
       await orchestrator.waitForRun(runId);
     }
-    expect((await orchestrator.events.materializations('top', 10)).map((m) => m.runId)).toEqual([ids[3], ids[2]]);
+    expect((await orchestrator.events.materializations('top', 10)).map((m) => m.runId)).toEqual([
+      ids[3],
+      ids[2],
+    ]);
     expect((await orchestrator.runs.list(10)).map((r) => r.id)).toEqual([ids[3], ids[2]]);
     expect(await orchestrator.runs.get(ids[0]!)).toBeUndefined();
     expect(await orchestrator.redis.exists(orchestrator.keys.runEvents(ids[0]!))).toBe(0);
@@ -235,8 +301,12 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
   it('says that no worker is running instead of waiting forever', async () => {
     const { orchestrator } = await setUp(DIAMOND, { workers: 0 });
     const { runId } = await orchestrator.submit({ selection: 'top' });
-    await expect(orchestrator.waitForRun(runId, { noWorkerTimeoutMs: 1_500 })).rejects.toThrow(NoWorkerError);
-    await expect(orchestrator.waitForRun(runId, { noWorkerTimeoutMs: 1_500 })).rejects.toThrow(/no worker is running.*strata worker.*--inline/);
+    await expect(orchestrator.waitForRun(runId, { noWorkerTimeoutMs: 1_500 })).rejects.toThrow(
+      NoWorkerError,
+    );
+    await expect(orchestrator.waitForRun(runId, { noWorkerTimeoutMs: 1_500 })).rejects.toThrow(
+      /no worker is running.*strata worker.*--inline/,
+    );
   });
 
   it('hands a running job back on shutdown after the grace time; another worker finishes it', async () => {

@@ -45,7 +45,10 @@ describe('run state, leases and pools in Redis', () => {
     const roots = Array.from({ length: 60 }, (_, i) => `up${i}`);
     const graph = graphOf({ ...Object.fromEntries(roots.map((r) => [r, []])), sink: roots });
     const store = new RunStore(redis, keys, 10);
-    const { runId, roots: queued } = await store.create({ selection: '*', trigger: 'manual', assets: graph.order }, graph);
+    const { runId, roots: queued } = await store.create(
+      { selection: '*', trigger: 'manual', assets: graph.order },
+      graph,
+    );
     expect(queued.sort()).toEqual([...roots].sort());
     const tokens = await leaseAll(roots);
 
@@ -59,7 +62,13 @@ describe('run state, leases and pools in Redis', () => {
     );
     const results = await Promise.all(
       roots.map((asset, i) =>
-        stores[i]!.finish({ runId, asset, outcome: 'succeeded', lease: tokens.get(asset), info: {} }),
+        stores[i]!.finish({
+          runId,
+          asset,
+          outcome: 'succeeded',
+          lease: tokens.get(asset),
+          info: {},
+        }),
       ),
     );
     const readies = results.flatMap((r) => (r.kind === 'ok' ? r.ready : []));
@@ -67,14 +76,23 @@ describe('run state, leases and pools in Redis', () => {
     expect(await store.assetState(runId, 'sink')).toBe('queued');
 
     // A replayed transition (a retried script call) changes nothing and readies nothing.
-    const replay = await store.finish({ runId, asset: 'up0', outcome: 'succeeded', lease: tokens.get('up0'), info: {} });
+    const replay = await store.finish({
+      runId,
+      asset: 'up0',
+      outcome: 'succeeded',
+      lease: tokens.get('up0'),
+      info: {},
+    });
     expect(replay).toEqual({ kind: 'stale', state: 'succeeded' });
   });
 
   it('claims an asset only together with its lease, and refuses a result from a non-holder (fencing)', async () => {
     const graph = graphOf({ a: [] });
     const store = new RunStore(redis, keys, 10);
-    const { runId } = await store.create({ selection: 'a', trigger: 'manual', assets: ['a'] }, graph);
+    const { runId } = await store.create(
+      { selection: 'a', trigger: 'manual', assets: ['a'] },
+      graph,
+    );
     const leases = new AssetLeases(redis, keys, 60_000);
 
     const other = await leases.acquire('a', 'another-run');
@@ -84,26 +102,56 @@ describe('run state, leases and pools in Redis', () => {
 
     const claim = await store.claim(runId, 'a', {}, 'w1/abc', 60_000);
     expect(claim).toMatchObject({ kind: 'running', fence: 2 });
-    const stale = await store.finish({ runId, asset: 'a', outcome: 'succeeded', lease: { token: 'w9/old', fence: 1 }, info: {} });
+    const stale = await store.finish({
+      runId,
+      asset: 'a',
+      outcome: 'succeeded',
+      lease: { token: 'w9/old', fence: 1 },
+      info: {},
+    });
     expect(stale).toEqual({ kind: 'lease_lost', state: 'running' });
     expect(await store.assetState(runId, 'a')).toBe('running');
 
-    const done = await store.finish({ runId, asset: 'a', outcome: 'succeeded', lease: { token: 'w1/abc', fence: 2 }, info: {} });
+    const done = await store.finish({
+      runId,
+      asset: 'a',
+      outcome: 'succeeded',
+      lease: { token: 'w1/abc', fence: 2 },
+      info: {},
+    });
     expect(done).toMatchObject({ kind: 'ok', runStatus: 'succeeded' });
     // The final transition released the lease and closed its interval.
     expect((await leases.intervals('a')).map((i) => i.released)).toEqual([true, true]);
-    expect(await store.claim(runId, 'a', {}, 'w2/def', 60_000)).toEqual({ kind: 'not_startable', state: 'succeeded' });
+    expect(await store.claim(runId, 'a', {}, 'w2/def', 60_000)).toEqual({
+      kind: 'not_startable',
+      state: 'succeeded',
+    });
     expect(await leases.acquire('a', 'next')).toBeDefined();
   });
 
   it('skips the transitive dependents of a failed asset but not its siblings', async () => {
-    const graph = graphOf({ a: [], b: ['a'], c: ['b'], d: [] , e: ['a', 'd'] });
+    const graph = graphOf({ a: [], b: ['a'], c: ['b'], d: [], e: ['a', 'd'] });
     const store = new RunStore(redis, keys, 10);
-    const { runId } = await store.create({ selection: '*', trigger: 'manual', assets: graph.order }, graph);
+    const { runId } = await store.create(
+      { selection: '*', trigger: 'manual', assets: graph.order },
+      graph,
+    );
     const tokens = await leaseAll(['a', 'd']);
-    const failed = await store.finish({ runId, asset: 'a', outcome: 'failed', lease: tokens.get('a'), info: { error: 'x' } });
+    const failed = await store.finish({
+      runId,
+      asset: 'a',
+      outcome: 'failed',
+      lease: tokens.get('a'),
+      info: { error: 'x' },
+    });
     expect(failed.kind === 'ok' && failed.skipped.sort()).toEqual(['b', 'c', 'e']);
-    const done = await store.finish({ runId, asset: 'd', outcome: 'succeeded', lease: tokens.get('d'), info: {} });
+    const done = await store.finish({
+      runId,
+      asset: 'd',
+      outcome: 'succeeded',
+      lease: tokens.get('d'),
+      info: {},
+    });
     expect(done).toEqual({ kind: 'ok', runStatus: 'failed', ready: [], skipped: [] });
     const run = await store.get(runId);
     expect(run?.status).toBe('failed');
@@ -157,7 +205,15 @@ describe('run state, leases and pools in Redis', () => {
     expect(await pools.acquire(limits, 'c')).toBeUndefined();
 
     // 'c' needs dbt and other; dbt is full, so it must not take a slot of other either.
-    expect(await pools.acquire(new Map([['dbt', 2], ['other', 1]]), 'c')).toBeUndefined();
+    expect(
+      await pools.acquire(
+        new Map([
+          ['dbt', 2],
+          ['other', 1],
+        ]),
+        'c',
+      ),
+    ).toBeUndefined();
     expect(await pools.acquire(new Map([['other', 1]]), 'd')).toBeDefined();
 
     await a!.release();
@@ -175,7 +231,13 @@ describe('run state, leases and pools in Redis', () => {
       await queue.enqueue('run-x', [asset]);
       await Promise.all([queue.enqueue('run-x', [asset]), queue.enqueue('run-x', [asset])]);
       await queue.enqueue('run-y', [asset]);
-      const counts = await queue.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
+      const counts = await queue.queue.getJobCounts(
+        'waiting',
+        'active',
+        'delayed',
+        'completed',
+        'failed',
+      );
       expect(counts.waiting).toBe(2);
     } finally {
       await queue.close();

@@ -27,7 +27,9 @@ describe('strata worker on SIGTERM', () => {
     const file = sandbox.writeConfig(YAML);
     const first = sandbox.spawnWorker(file);
     await first.ready;
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), { settings: sandbox.settings });
+    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), {
+      settings: sandbox.settings,
+    });
 
     const { runId } = await orchestrator.submit({ selection: 'slow' });
     const events: string[] = [];

@@ -35,7 +35,9 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
     const file = sandbox.writeConfig(YAML);
     const workers = [0, 1, 2].map(() => sandbox.spawnWorker(file, { concurrency: 2 }));
     await Promise.all(workers.map((w) => w.ready));
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), { settings: sandbox.settings });
+    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), {
+      settings: sandbox.settings,
+    });
 
     const { runId } = await orchestrator.submit({ selection: '*' });
     let victim: WorkerProcess | undefined;
@@ -58,7 +60,9 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
     expect(run.assetStates.map((a) => a.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
 
     // The killed attempt recorded nothing; the one materialization came from a surviving worker.
-    const mats = (await orchestrator.events.materializations('slow')).filter((m) => m.runId === runId);
+    const mats = (await orchestrator.events.materializations('slow')).filter(
+      (m) => m.runId === runId,
+    );
     expect(mats).toHaveLength(1);
     expect(mats[0]!.worker.split(':')[1]).not.toBe(String(victim!.child.pid));
 
@@ -71,7 +75,10 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
     expect(intervals.at(-1)!.released).toBe(true);
     for (let i = 1; i < intervals.length; i++) {
       expect(intervals[i]!.fence).toBe(intervals[i - 1]!.fence + 1);
-      expect(intervals[i]!.start, `lease ${i + 1} began before lease ${i} ended`).toBeGreaterThanOrEqual(intervals[i - 1]!.end);
+      expect(
+        intervals[i]!.start,
+        `lease ${i + 1} began before lease ${i} ended`,
+      ).toBeGreaterThanOrEqual(intervals[i - 1]!.end);
     }
     expect(mats[0]!.fence).toBe(intervals.at(-1)!.fence);
   });
@@ -80,7 +87,9 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
     const file = sandbox.writeConfig(YAML);
     const workers = [0, 1, 2].map(() => sandbox.spawnWorker(file, { concurrency: 2 }));
     await Promise.all(workers.map((w) => w.ready));
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), { settings: sandbox.settings });
+    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), {
+      settings: sandbox.settings,
+    });
 
     const { runId } = await orchestrator.submit({ selection: '*' });
     let victim: WorkerProcess | undefined;
@@ -107,7 +116,9 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
     expect(resumed).toBe(true);
     expect(run.status).toBe('succeeded');
 
-    const mats = (await orchestrator.events.materializations('slow')).filter((m) => m.runId === runId);
+    const mats = (await orchestrator.events.materializations('slow')).filter(
+      (m) => m.runId === runId,
+    );
     expect(mats).toHaveLength(1);
     expect(mats[0]!.worker.split(':')[1]).not.toBe(String(victim!.child.pid));
     const intervals = await orchestrator.leases.intervals('slow');

@@ -19,18 +19,30 @@ export interface CheckContext {
 }
 
 /** Evaluates YAML checks in declaration order; a check that cannot run does not pass. */
-export async function evaluateChecks(specs: readonly CheckSpec[], context: CheckContext): Promise<CheckResult[]> {
+export async function evaluateChecks(
+  specs: readonly CheckSpec[],
+  context: CheckContext,
+): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   for (const spec of specs) results.push(await evaluateCheck(spec, context));
   return results;
 }
 
 async function evaluateCheck(spec: CheckSpec, context: CheckContext): Promise<CheckResult> {
-  const base = { name: spec.name, source: 'yaml' as const, type: spec.type, severity: spec.severity };
+  const base = {
+    name: spec.name,
+    source: 'yaml' as const,
+    type: spec.type,
+    severity: spec.severity,
+  };
   switch (spec.type) {
     case 'row_count': {
       if (context.rowCount === undefined) {
-        return { ...base, status: notPassed(spec.severity), message: 'row count is not known for this asset' };
+        return {
+          ...base,
+          status: notPassed(spec.severity),
+          message: 'row count is not known for this asset',
+        };
       }
       const ok = context.rowCount >= spec.min;
       return {
@@ -43,7 +55,11 @@ async function evaluateCheck(spec: CheckSpec, context: CheckContext): Promise<Ch
       return { ...base, ...freshnessCheck(spec.severity, context) };
     case 'sql': {
       if (!context.countRows) {
-        return { ...base, status: notPassed(spec.severity), message: 'no SQL engine available for this check' };
+        return {
+          ...base,
+          status: notPassed(spec.severity),
+          message: 'no SQL engine available for this check',
+        };
       }
       try {
         const failing = await context.countRows(spec.sql);
@@ -51,20 +67,29 @@ async function evaluateCheck(spec: CheckSpec, context: CheckContext): Promise<Ch
           ...base,
           status: failing === 0 ? 'passed' : notPassed(spec.severity),
           failingRows: failing,
-          message: failing === 0 ? 'no failing rows' : `${failing} failing row${failing === 1 ? '' : 's'}`,
+          message:
+            failing === 0 ? 'no failing rows' : `${failing} failing row${failing === 1 ? '' : 's'}`,
         };
       } catch (error) {
-        return { ...base, status: notPassed(spec.severity), message: `query failed: ${errorMessage(error)}` };
+        return {
+          ...base,
+          status: notPassed(spec.severity),
+          message: `query failed: ${errorMessage(error)}`,
+        };
       }
     }
   }
 }
 
 /** Past the warn window is a warning whatever the severity; past fail (or unknown) is the check's severity. */
-function freshnessCheck(severity: CheckSpec['severity'], context: CheckContext): Pick<CheckResult, 'status' | 'message'> {
+function freshnessCheck(
+  severity: CheckSpec['severity'],
+  context: CheckContext,
+): Pick<CheckResult, 'status' | 'message'> {
   const state = freshnessState(context.dataTime, context.freshness, context.now);
   const lag = context.dataTime === null ? undefined : context.now - context.dataTime;
-  const lagText = lag === undefined ? 'no data time' : `data is ${formatDuration(Math.max(0, lag))} old`;
+  const lagText =
+    lag === undefined ? 'no data time' : `data is ${formatDuration(Math.max(0, lag))} old`;
   switch (state) {
     case 'fresh':
       return { status: 'passed', message: `fresh: ${lagText}` };

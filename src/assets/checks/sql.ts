@@ -6,12 +6,16 @@ import { withDuckDb } from '../../engines/duckdb/index.ts';
  * warehouse lock (DuckDB's single writer), so dbt is not running while this reads. The query is
  * config written by the pipeline's owner, wrapped so only the count comes back.
  */
-export function warehouseRowCounter(pipeline: LoadedPipeline): ((sql: string) => Promise<number>) | undefined {
+export function warehouseRowCounter(
+  pipeline: LoadedPipeline,
+): ((sql: string) => Promise<number>) | undefined {
   if (pipeline.engine.kind !== 'duckdb') return undefined;
   const file = pipeline.engine.duckdbPath;
   return (sql) =>
     withDuckDb(file, async (db) => {
-      const rows = await db.query<{ n: number }>(`select count(*) as n from (${stripSemicolon(sql)}) as failing_rows`);
+      const rows = await db.query<{ n: number }>(
+        `select count(*) as n from (${stripSemicolon(sql)}) as failing_rows`,
+      );
       return Number(rows[0]?.n ?? 0);
     });
 }

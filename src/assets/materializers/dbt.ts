@@ -1,10 +1,21 @@
-import { DbtWorkFailedError, dbtBuildModel, failureSummary, type DbtInvocationResult, type TestResult } from '../../engines/dbt/index.ts';
+import {
+  DbtWorkFailedError,
+  dbtBuildModel,
+  failureSummary,
+  type DbtInvocationResult,
+  type TestResult,
+} from '../../engines/dbt/index.ts';
 import { withDuckDb } from '../../engines/duckdb/index.ts';
 import { WorkFailedError } from '../../shared/errors.ts';
 import type { CheckResult, CheckStatus } from '../checks/types.ts';
 import type { AssetSpec } from '../config/types.ts';
 import type { LoadedPipeline } from '../config/load.ts';
-import { derivedDataTime, type MaterializeContext, type MaterializeResult, type Materializer } from './types.ts';
+import {
+  derivedDataTime,
+  type MaterializeContext,
+  type MaterializeResult,
+  type Materializer,
+} from './types.ts';
 
 type DbtAsset = Extract<AssetSpec, { kind: 'dbt' }>;
 
@@ -23,7 +34,9 @@ export const dbtMaterializer: Materializer<DbtAsset> = {
     if (!model || result.models.some((m) => m.status === 'error')) {
       throw new WorkFailedError(`dbt build of ${asset.model} failed: ${failureSummary(result)}`);
     }
-    context.log(`dbt built ${asset.model} in ${Math.round(model.executionMs)} ms; ${result.tests.length} tests ran`);
+    context.log(
+      `dbt built ${asset.model} in ${Math.round(model.executionMs)} ms; ${result.tests.length} tests ran`,
+    );
     const rowCount = model.relation ? await countRows(pipeline, model.relation) : undefined;
     return {
       dataTime: derivedDataTime(context.inputDataTimes),
@@ -52,12 +65,19 @@ async function buildModel(context: MaterializeContext<DbtAsset>): Promise<DbtInv
       lakePath: pipeline.storage.root,
       signal: context.signal,
       onEvent: (event) => {
-        if (event.node?.status) context.progress({ dbt: event.node.uniqueId, status: event.node.status, ...event.progress });
+        if (event.node?.status)
+          context.progress({
+            dbt: event.node.uniqueId,
+            status: event.node.status,
+            ...event.progress,
+          });
       },
     });
   } catch (error) {
     // Only failed tests: the models built, and the tests become failed checks of the asset.
-    const onlyTests = error instanceof DbtWorkFailedError && error.result.models.every((m) => m.status === 'success');
+    const onlyTests =
+      error instanceof DbtWorkFailedError &&
+      error.result.models.every((m) => m.status === 'success');
     if (onlyTests) return error.result;
     throw error;
   }

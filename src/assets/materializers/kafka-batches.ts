@@ -20,7 +20,9 @@ export const kafkaBatchesMaterializer: Materializer<KafkaBatchesAsset> = {
     try {
       const lake = await observeLake(store, storage.prefix);
       const newest = lake.newestRecordTime?.toISOString() ?? 'none';
-      context.log(`lake ${store.location}/${storage.prefix}: latest day ${lake.latestDay ?? 'none'}, ${lake.objectCount} objects, ${lake.recordCount} records, newest record ${newest}`);
+      context.log(
+        `lake ${store.location}/${storage.prefix}: latest day ${lake.latestDay ?? 'none'}, ${lake.objectCount} objects, ${lake.recordCount} records, newest record ${newest}`,
+      );
       return {
         dataTime: lake.newestRecordTime?.getTime() ?? null,
         rowCount: lake.recordCount,

@@ -1,6 +1,11 @@
 import { sleep } from '../../shared/backoff.ts';
 import type { AssetSpec } from '../config/types.ts';
-import { derivedDataTime, type MaterializeContext, type MaterializeResult, type Materializer } from './types.ts';
+import {
+  derivedDataTime,
+  type MaterializeContext,
+  type MaterializeResult,
+  type Materializer,
+} from './types.ts';
 
 type NoopAsset = Extract<AssetSpec, { kind: 'noop' }>;
 
@@ -13,7 +18,8 @@ export const noopMaterializer: Materializer<NoopAsset> = {
   usesWarehouse: () => false,
   async materialize(context: MaterializeContext<NoopAsset>): Promise<MaterializeResult> {
     if (context.asset.sleepMs > 0) await sleep(context.asset.sleepMs, context.signal);
-    const dataTime = context.inputDataTimes.size === 0 ? Date.now() : derivedDataTime(context.inputDataTimes);
+    const dataTime =
+      context.inputDataTimes.size === 0 ? Date.now() : derivedDataTime(context.inputDataTimes);
     return { dataTime, metadata: { sleptMs: context.asset.sleepMs }, checks: [] };
   },
 };

@@ -6,7 +6,9 @@ import { noopMaterializer } from './noop.ts';
 import type { MaterializeContext, MaterializeResult, Materializer } from './types.ts';
 
 /** One materializer per asset kind; the compiler checks that every kind has one. */
-export type MaterializerRegistry = { [K in AssetKind]: Materializer<Extract<AssetSpec, { kind: K }>> };
+export type MaterializerRegistry = {
+  [K in AssetKind]: Materializer<Extract<AssetSpec, { kind: K }>>;
+};
 
 export const defaultMaterializers: MaterializerRegistry = {
   dbt: dbtMaterializer,
@@ -18,10 +20,17 @@ function materializerOf(registry: MaterializerRegistry, asset: AssetSpec): Mater
   return registry[asset.kind];
 }
 
-export function materialize(registry: MaterializerRegistry, context: MaterializeContext): Promise<MaterializeResult> {
+export function materialize(
+  registry: MaterializerRegistry,
+  context: MaterializeContext,
+): Promise<MaterializeResult> {
   return materializerOf(registry, context.asset).materialize(context);
 }
 
-export function usesWarehouse(registry: MaterializerRegistry, asset: AssetSpec, pipeline: LoadedPipeline): boolean {
+export function usesWarehouse(
+  registry: MaterializerRegistry,
+  asset: AssetSpec,
+  pipeline: LoadedPipeline,
+): boolean {
   return materializerOf(registry, asset).usesWarehouse(asset, pipeline);
 }

@@ -25,23 +25,37 @@ export function registerMaterializeCommand(program: Command): void {
     .option('--inline', 'run a worker in this process for the run (implies --wait)')
     .option('--json', 'print the run as JSON')
     .option('--reason <text>', 'why this run was requested, kept with the run')
-    .option('--worker-timeout <duration>', 'with --wait: give up when no worker shows up for this long', parseDurationOption, 15_000)
+    .option(
+      '--worker-timeout <duration>',
+      'with --wait: give up when no worker shows up for this long',
+      parseDurationOption,
+      15_000,
+    )
     .option('--concurrency <n>', 'with --inline: jobs run at once', parsePositiveInt, 1)
     .action(async (selection: string, options: MaterializeOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
       const orchestrator = await Orchestrator.connect(pipeline);
       // An inline worker's routine logs would drown the progress lines; warnings still show.
       const logger = createLogger('worker', process.env.STRATA_LOG_LEVEL ?? 'warn');
-      const worker = options.inline ? new AssetWorker({ pipeline, concurrency: options.concurrency, logger }) : undefined;
+      const worker = options.inline
+        ? new AssetWorker({ pipeline, concurrency: options.concurrency, logger })
+        : undefined;
       try {
         await worker?.start();
-        const { runId, assets } = await orchestrator.submit({ selection, trigger: 'manual', reason: options.reason });
+        const { runId, assets } = await orchestrator.submit({
+          selection,
+          trigger: 'manual',
+          reason: options.reason,
+        });
         if (!options.wait && !options.inline) {
           const text = `run ${runId} queued: ${assets.join(', ')}`;
-          process.stdout.write(options.json ? `${JSON.stringify({ runId, status: 'queued', assets })}\n` : `${text}\n`);
+          process.stdout.write(
+            options.json ? `${JSON.stringify({ runId, status: 'queued', assets })}\n` : `${text}\n`,
+          );
           return;
         }
-        if (!options.json) process.stdout.write(`run ${runId}: ${assets.length} assets (${assets.join(', ')})\n`);
+        if (!options.json)
+          process.stdout.write(`run ${runId}: ${assets.length} assets (${assets.join(', ')})\n`);
         const run = await orchestrator.waitForRun(runId, {
           noWorkerTimeoutMs: worker ? undefined : options.workerTimeout,
           onEvent: (event) => {

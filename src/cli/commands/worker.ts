@@ -37,7 +37,8 @@ function metricsObserver(metrics: OrchestratorMetrics): WorkerObserver {
   return {
     assetFinished(record) {
       metrics.recordAsset(record.asset, record.status, record.endedAt - record.startedAt);
-      for (const check of record.checks) metrics.recordCheck(record.asset, check.name, check.severity, check.status);
+      for (const check of record.checks)
+        metrics.recordCheck(record.asset, check.name, check.severity, check.status);
     },
     runFinished(run) {
       metrics.recordRun(run.trigger, run.status);

@@ -30,11 +30,20 @@ describe('freshnessState', () => {
 describe('evaluateChecks', () => {
   const rowCount: CheckSpec = { name: 'has_rows', type: 'row_count', min: 10, severity: 'error' };
   const freshness: CheckSpec = { name: 'is_fresh', type: 'freshness', severity: 'error' };
-  const sql: CheckSpec = { name: 'no_negatives', type: 'sql', sql: 'select * from t where x < 0', severity: 'warn' };
+  const sql: CheckSpec = {
+    name: 'no_negatives',
+    type: 'sql',
+    sql: 'select * from t where x < 0',
+    severity: 'warn',
+  };
 
   it('fails an error-severity row_count below its minimum, and says by how much', async () => {
     const [result] = await evaluateChecks([rowCount], { rowCount: 3, dataTime: NOW, now: NOW });
-    expect(result).toMatchObject({ name: 'has_rows', status: 'failed', message: '3 rows, expected at least 10' });
+    expect(result).toMatchObject({
+      name: 'has_rows',
+      status: 'failed',
+      message: '3 rows, expected at least 10',
+    });
     expect(isBlocking(result!)).toBe(true);
   });
 
@@ -54,7 +63,12 @@ describe('evaluateChecks', () => {
     const warn = await evaluateChecks([freshness], { ...context, dataTime: NOW - 90 * 60_000 });
     const fail = await evaluateChecks([freshness], { ...context, dataTime: NOW - 3 * HOUR });
     const unknown = await evaluateChecks([freshness], { ...context, dataTime: null });
-    expect([fresh, warn, fail, unknown].map((r) => r[0]?.status)).toEqual(['passed', 'warned', 'failed', 'failed']);
+    expect([fresh, warn, fail, unknown].map((r) => r[0]?.status)).toEqual([
+      'passed',
+      'warned',
+      'failed',
+      'failed',
+    ]);
     expect(fail[0]?.message).toBe('past its fail window: data is 3h old');
   });
 
@@ -66,19 +80,33 @@ describe('evaluateChecks', () => {
     };
     const [result] = await evaluateChecks([sql], { dataTime: NOW, now: NOW, countRows });
     expect(seen).toEqual(['select * from t where x < 0']);
-    expect(result).toMatchObject({ status: 'warned', failingRows: 2, message: '2 failing rows', source: 'yaml' });
+    expect(result).toMatchObject({
+      status: 'warned',
+      failingRows: 2,
+      message: '2 failing rows',
+      source: 'yaml',
+    });
     expect(isBlocking(result!)).toBe(false);
   });
 
   it('does not pass a sql check whose query fails, and keeps the engine message', async () => {
     const failing = { ...sql, severity: 'error' as const };
-    const countRows = (): Promise<number> => Promise.reject(new Error('Catalog Error: Table t does not exist'));
+    const countRows = (): Promise<number> =>
+      Promise.reject(new Error('Catalog Error: Table t does not exist'));
     const [result] = await evaluateChecks([failing], { dataTime: NOW, now: NOW, countRows });
-    expect(result).toMatchObject({ status: 'failed', message: 'query failed: Catalog Error: Table t does not exist' });
+    expect(result).toMatchObject({
+      status: 'failed',
+      message: 'query failed: Catalog Error: Table t does not exist',
+    });
   });
 
   it('returns results in declaration order', async () => {
-    const results = await evaluateChecks([sql, rowCount, freshness], { rowCount: 50, dataTime: NOW, now: NOW, countRows: () => Promise.resolve(0) });
+    const results = await evaluateChecks([sql, rowCount, freshness], {
+      rowCount: 50,
+      dataTime: NOW,
+      now: NOW,
+      countRows: () => Promise.resolve(0),
+    });
     expect(results.map((r) => r.name)).toEqual(['no_negatives', 'has_rows', 'is_fresh']);
   });
 });

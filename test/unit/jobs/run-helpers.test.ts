@@ -8,11 +8,26 @@ import { TransientError, UsageError } from '../../../src/shared/errors.ts';
 
 describe('derivedDataTime', () => {
   it('is the oldest data time among the inputs', () => {
-    expect(derivedDataTime(new Map([['a', 300], ['b', 100], ['c', 200]]))).toBe(100);
+    expect(
+      derivedDataTime(
+        new Map([
+          ['a', 300],
+          ['b', 100],
+          ['c', 200],
+        ]),
+      ),
+    ).toBe(100);
   });
 
   it('is unknown when any input is unknown, and when there are no inputs', () => {
-    expect(derivedDataTime(new Map([['a', 300], ['b', null]]))).toBeNull();
+    expect(
+      derivedDataTime(
+        new Map([
+          ['a', 300],
+          ['b', null],
+        ]),
+      ),
+    ).toBeNull();
     expect(derivedDataTime(new Map())).toBeNull();
   });
 });
@@ -27,7 +42,9 @@ describe('run and job ids', () => {
   });
 
   it('makes deterministic job ids without the colon BullMQ rejects', () => {
-    expect(jobIdFor('run-20261125-100000-abcd0123', 'crypto_raw')).toBe('run-20261125-100000-abcd0123.crypto_raw');
+    expect(jobIdFor('run-20261125-100000-abcd0123', 'crypto_raw')).toBe(
+      'run-20261125-100000-abcd0123.crypto_raw',
+    );
     expect(jobIdFor('r', 'a')).not.toContain(':');
   });
 });
@@ -56,11 +73,17 @@ describe('retryDelay', () => {
 
 describe('orchestratorSettings', () => {
   it('has production defaults', () => {
-    expect(orchestratorSettings({})).toMatchObject({ keyPrefix: 'strata:', queuePrefix: 'bull', leaseTtlMs: 30_000 });
+    expect(orchestratorSettings({})).toMatchObject({
+      keyPrefix: 'strata:',
+      queuePrefix: 'bull',
+      leaseTtlMs: 30_000,
+    });
   });
 
   it('reads overrides and rejects a queue prefix with a colon', () => {
-    expect(orchestratorSettings({ STRATA_LEASE_TTL_MS: '1500', STRATA_KEY_PREFIX: 'test-x:' })).toMatchObject({
+    expect(
+      orchestratorSettings({ STRATA_LEASE_TTL_MS: '1500', STRATA_KEY_PREFIX: 'test-x:' }),
+    ).toMatchObject({
       leaseTtlMs: 1_500,
       keyPrefix: 'test-x:',
     });
