@@ -18,6 +18,7 @@ export function ingestOptionsFrom(
     batch: { ...pipeline.ingest.batch },
     maxRecordBytes: pipeline.ingest.maxRecordBytes,
     maxBufferedBytes: pipeline.ingest.maxBufferedBytes,
+    sessionTimeoutMs: pipeline.ingest.sessionTimeoutMs,
     ...overrides,
   };
 }

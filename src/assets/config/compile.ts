@@ -39,6 +39,7 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
       },
       maxRecordBytes: raw.ingest.maxRecordBytes,
       maxBufferedBytes: raw.ingest.maxBufferedBytes,
+      sessionTimeoutMs: ms(raw.ingest.sessionTimeout),
     },
     storage: {
       kind: raw.storage.kind,

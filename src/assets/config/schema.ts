@@ -135,6 +135,7 @@ const ingest = z.strictObject({
     .default({ maxRecords: 100, maxBytes: 5 * 1024 * 1024, maxAge: '30s' }),
   maxRecordBytes: z.number().int().min(256).default(64 * 1024),
   maxBufferedBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+  sessionTimeout: duration.default('30s'),
 });
 
 const storage = z

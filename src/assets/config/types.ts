@@ -61,6 +61,8 @@ export interface IngestSettings {
   batch: { maxRecords: number; maxBytes: number; maxAgeMs: number };
   maxRecordBytes: number;
   maxBufferedBytes: number;
+  /** Kafka session timeout: how long the group waits before replacing a silent member. */
+  sessionTimeoutMs: number;
 }
 
 export interface StorageSettings {

@@ -28,14 +28,13 @@ export function registerIngestCommand(program: Command): void {
     .option('--group <id>', 'consumer group id (default: ingest.groupId from the config)')
     .option(
       '--session-timeout <duration>',
-      'Kafka session timeout: how fast a dead member is replaced',
-      '30s',
+      'Kafka session timeout: how fast a dead member is replaced (default: ingest.sessionTimeout)',
     )
     .action(async (options: IngestCommandOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
-      const overrides: Partial<IngestOptions> = {
-        sessionTimeoutMs: durationOption('--session-timeout', options.sessionTimeout),
-      };
+      const overrides: Partial<IngestOptions> = {};
+      const sessionTimeoutMs = durationOption('--session-timeout', options.sessionTimeout);
+      if (sessionTimeoutMs !== undefined) overrides.sessionTimeoutMs = sessionTimeoutMs;
       if (options.group) overrides.groupId = options.group;
       const settings = serviceSettings();
       const logger = createLogger('ingest');
