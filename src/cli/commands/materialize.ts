@@ -55,7 +55,9 @@ export function registerMaterializeCommand(program: Command): void {
           return;
         }
         if (!options.json)
-          process.stdout.write(`run ${runId}: ${assets.length} assets (${assets.join(', ')})\n`);
+          process.stdout.write(
+            `run ${runId}: ${assets.length} asset${assets.length === 1 ? '' : 's'} (${assets.join(', ')})\n`,
+          );
         const run = await orchestrator.waitForRun(runId, {
           noWorkerTimeoutMs: worker ? undefined : options.workerTimeout,
           onEvent: (event) => {
