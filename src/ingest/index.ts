@@ -12,5 +12,10 @@ export { LakeObserver, observeLake, type LakeObservation } from './observe.ts';
 export { DLQ_HEADERS } from './dead-letters.ts';
 export { validateRecord, type InvalidReason, type PriceRecord } from './record.ts';
 export { objectKey, parseObjectKey, dayPrefix, utcDay } from './layout.ts';
-export { createPriceSource, type PriceSource, type SourceSettings } from './sources/index.ts';
+export {
+  createPriceSource,
+  tickClock,
+  type PriceSource,
+  type SourceSettings,
+} from './sources/index.ts';
 export { ingestOptionsFrom, type PipelineIngestSections } from './options.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadPipeline } from '../../assets/config/index.ts';
-import { createKafka, createPriceSource, producePrices } from '../../ingest/index.ts';
+import { createKafka, createPriceSource, producePrices, tickClock } from '../../ingest/index.ts';
 import { parseDuration } from '../../shared/durations.ts';
 import { UsageError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -22,8 +22,16 @@ export function registerProduceCommand(program: Command): void {
     .description(
       'send one price message per coin per tick to Kafka (one tick, or every --interval until SIGTERM)',
     )
-    .option('-n, --count <ticks>', 'how many ticks (default 1, or unlimited with --interval)')
-    .option('-i, --interval <duration>', 'time between ticks, e.g. 5s')
+    .option(
+      '-n, --count <ticks>',
+      'how many ticks (default 1, or unlimited with --interval); without --interval the simulated ' +
+        'source backfills a history: tick i of N is stamped now - (N-1-i) minutes (one minute ' +
+        'apart, oldest first, ending now)',
+    )
+    .option(
+      '-i, --interval <duration>',
+      'time between ticks, e.g. 5s; each tick is stamped with the time it is sent',
+    )
     .option(
       '-s, --source <source>',
       `price source: ${SOURCES.join(', ')} (default: produce.source from the config)`,
@@ -54,7 +62,10 @@ export function registerProduceCommand(program: Command): void {
             partitions: pipeline.kafka.partitions,
             replicationFactor: pipeline.kafka.replicationFactor,
           },
-          source: createPriceSource({ ...pipeline.produce, source }, { logger }),
+          source: createPriceSource(
+            { ...pipeline.produce, source },
+            { logger, now: tickClock({ ticks, intervalMs }) },
+          ),
           coins: pipeline.produce.coins,
           ticks,
           intervalMs,

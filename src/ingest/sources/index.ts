@@ -5,6 +5,7 @@ import type { PriceSource } from './types.ts';
 
 export { CoinGeckoSource, retryAfterMs, type CoinGeckoOptions } from './coingecko.ts';
 export { SIMULATED_COINS, SimulatedSource, mulberry32 } from './simulated.ts';
+export { BACKFILL_STEP_MS, tickClock, type TickClockOptions } from './clock.ts';
 export type { PriceSource } from './types.ts';
 
 /** The produce section of the compiled pipeline, as far as choosing a source needs it. */
