@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/assets/config/index.ts';
+import { paddedOffset } from '../../src/ingest/layout.ts';
 import { AssetWorker, Orchestrator, assetStatuses } from '../../src/jobs/index.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { PROJECT_ROOT } from '../../src/shared/settings.ts';
@@ -53,7 +54,10 @@ function landShifted(sets: string[], lakeRoot: string, newestAt: number): number
     const first = JSON.parse(body[0]!) as { kafka_offset: number };
     mkdirSync(dir, { recursive: true });
     writeFileSync(
-      path.join(dir, `selected_crypto_data+${partition}+${first.kafka_offset}.jsonl`),
+      path.join(
+        dir,
+        `selected_crypto_data+${partition}+${paddedOffset(String(first.kafka_offset))}.jsonl`,
+      ),
       `${body.join('\n')}\n`,
     );
   }
