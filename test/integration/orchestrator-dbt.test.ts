@@ -163,11 +163,9 @@ describe('the shipped graph on real dbt and DuckDB', () => {
     expect(result.stderr).toMatch(/crypto_stage: checks failed: .*silver_name_not_empty/);
 
     const status = await runCli(['status', '--json'], { env: sandbox.env });
-    const assets = JSON.parse(status.stdout) as {
-      key: string;
-      lastStatus: string | null;
-      blocked: boolean;
-    }[];
+    const { assets } = JSON.parse(status.stdout) as {
+      assets: { key: string; lastStatus: string | null; blocked: boolean }[];
+    };
     expect(assets.map((a) => [a.key, a.lastStatus, a.blocked])).toEqual([
       ['raw_crypto_batches', 'succeeded', false],
       ['crypto_raw', 'succeeded', false],
