@@ -23,6 +23,7 @@ import { parsePipeline, type LoadedPipeline } from '../src/assets/config/index.t
 import { AssetWorker, Orchestrator, orchestratorSettings } from '../src/jobs/index.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { PROJECT_ROOT, serviceSettings } from '../src/shared/settings.ts';
+import { deleteKeysUnder } from '../test/helpers/redis.ts';
 
 const { values } = parseArgs({
   options: {
@@ -55,17 +56,6 @@ function percentile(samples: readonly number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return Math.round((sorted[index] ?? NaN) * 10) / 10;
-}
-
-async function deletePrefix(prefix: string): Promise<void> {
-  const redis = new Redis(redisUrl);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
 }
 
 // ---------------------------------------------------------------- plain BullMQ
@@ -121,7 +111,7 @@ async function plainBullmq(): Promise<Side> {
       await worker.close();
       await queue.close();
       connection.disconnect();
-      await deletePrefix(`${prefix}:`);
+      await deleteKeysUnder(`${prefix}:`);
     },
   };
 }
@@ -219,8 +209,7 @@ async function strata(): Promise<StrataSide> {
     async close() {
       await worker.close();
       await orchestrator.close();
-      await deletePrefix(settings.keyPrefix);
-      await deletePrefix(`${settings.queuePrefix}:`);
+      await deleteKeysUnder(settings.keyPrefix, `${settings.queuePrefix}:`);
     },
   };
 }

@@ -15,14 +15,14 @@ import { MonitorKeys } from '../../src/monitoring/keys.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readMonitoringStatus } from '../../src/monitoring/status.ts';
+import { deleteKeys } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   connectRedis,
-  deleteKeys,
   quietLogger,
   startWebhookReceiver,
   testPipeline,
   uniqueName,
-  waitFor,
   type WebhookReceiver,
 } from './monitoring-support.ts';
 

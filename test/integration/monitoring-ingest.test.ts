@@ -14,9 +14,10 @@ import { Monitor } from '../../src/monitoring/monitor.ts';
 import { createApp } from '../../src/server/app.ts';
 import { listen } from '../../src/server/server.ts';
 import { LocalObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { deleteKeys } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   connectRedis,
-  deleteKeys,
   kafkaClient,
   parsePrometheusText,
   quietLogger,
@@ -24,7 +25,6 @@ import {
   startWebhookReceiver,
   testPipeline,
   uniqueName,
-  waitFor,
   type WebhookReceiver,
 } from './monitoring-support.ts';
 

@@ -6,16 +6,16 @@ import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readMonitoringStatus } from '../../src/monitoring/status.ts';
+import { deleteKeys } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   connectRedis,
-  deleteKeys,
   kafkaClient,
   quietLogger,
   settings,
   startWebhookReceiver,
   testPipeline,
   uniqueName,
-  waitFor,
   type WebhookReceiver,
 } from './monitoring-support.ts';
 

@@ -11,14 +11,14 @@ import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { PROJECT_ROOT } from '../../src/shared/settings.ts';
+import { deleteKeys } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   connectRedis,
-  deleteKeys,
   quietLogger,
   startWebhookReceiver,
   testPipeline,
   uniqueName,
-  waitFor,
   type WebhookReceiver,
 } from './monitoring-support.ts';
 

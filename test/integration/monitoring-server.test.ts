@@ -8,9 +8,9 @@ import { Monitor } from '../../src/monitoring/monitor.ts';
 import { createApp } from '../../src/server/app.ts';
 import { assertSafeBinding, listen, type RunningServer } from '../../src/server/server.ts';
 import { UsageError } from '../../src/shared/errors.ts';
+import { deleteKeys } from '../helpers/redis.ts';
 import {
   connectRedis,
-  deleteKeys,
   kafkaClient,
   parsePrometheusText,
   quietLogger,

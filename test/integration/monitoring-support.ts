@@ -29,16 +29,6 @@ export function connectRedis(): Redis {
   return new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 });
 }
 
-/** Deletes every key under the prefix (SCAN, not KEYS: other tests share this Redis). */
-export async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
-
 export function kafkaClient(): Kafka {
   return new Kafka({
     clientId: uniqueName('client'),
@@ -87,22 +77,6 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     received,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
-}
-
-/** Polls `probe` until it returns a value other than undefined/false, or fails after the timeout. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** A port nothing listens on: bound, read, released. */

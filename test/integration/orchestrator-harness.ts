@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { parsePipeline, type LoadedPipeline } from '../../src/assets/config/index.ts';
 import { orchestratorSettings, type OrchestratorSettings } from '../../src/jobs/settings.ts';
-import { PROJECT_ROOT, serviceSettings } from '../../src/shared/settings.ts';
+import { PROJECT_ROOT } from '../../src/shared/settings.ts';
+import { deleteKeysUnder } from '../helpers/redis.ts';
 
 /**
  * Shared set-up for orchestrator tests: a unique Strata key prefix and BullMQ prefix per test
@@ -74,7 +74,7 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
       for (const w of workers)
         if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));
-      await deleteKeys([`test-${id}:`]);
+      await deleteKeysUnder(`test-${id}:`);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -114,23 +114,6 @@ function spawnWorker(
   return { child, output: () => output, ready, exited };
 }
 
-/** Deletes every key under the given prefixes (SCAN, never KEYS). */
-export async function deleteKeys(prefixes: string[]): Promise<void> {
-  const redis = new Redis(serviceSettings().redisUrl, { maxRetriesPerRequest: 3 });
-  try {
-    for (const prefix of prefixes) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /** A graph of `n` noop assets in layers, each asset depending on up to two of the layer above (diamonds). */
 export function diamondGraphYaml(
   n: number,
@@ -152,17 +135,4 @@ export function diamondGraphYaml(
     if (deps.length > 0) lines.push(`    deps: [${deps.join(', ')}]`);
   }
   return `${lines.join('\n')}\n`;
-}
-
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

@@ -14,7 +14,8 @@ import {
 } from '../../src/jobs/index.ts';
 import { WorkFailedError } from '../../src/shared/errors.ts';
 import { createLogger } from '../../src/shared/logger.ts';
-import { createSandbox, waitFor, type Sandbox } from './orchestrator-harness.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
 type NoopAsset = Extract<AssetSpec, { kind: 'noop' }>;
 
@@ -114,7 +115,7 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     const { orchestrator, pipeline } = await setUp(DIAMOND, { workers: 2, observer });
     const { runId } = await orchestrator.submit({ selection: '*' });
     const run = await orchestrator.waitForRun(runId);
-    await waitFor(() => observed.length === 6, 5_000, 'the observer to hear of the run end');
+    await waitFor('the observer to hear of the run end', () => observed.length === 6, 5_000, 50);
     expect(observed.sort()).toEqual([
       'after succeeded',
       'bottom succeeded',
