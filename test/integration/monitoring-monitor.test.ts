@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../src/monitoring/alerts/engine.ts';
@@ -10,7 +8,7 @@ import { MetricHistory } from '../../src/monitoring/metrics/history.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
-import { PROJECT_ROOT } from '../../src/shared/settings.ts';
+import { spawnStrata } from '../helpers/cli.ts';
 import { deleteKeys } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
@@ -157,27 +155,12 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
   it('`strata monitor` runs until SIGTERM, then stops cleanly and gives its lease up', async () => {
     const { file, cleanup } = testPipeline(UPLOAD_ERRORS);
     closers.push(cleanup);
-    const child = spawn(
-      process.execPath,
-      [
-        path.join(PROJECT_ROOT, 'bin', 'strata.js'),
-        '--config',
-        file,
-        'monitor',
-        '--interval',
-        '200ms',
-      ],
-      {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, STRATA_KEY_PREFIX: prefix, STRATA_LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const monitorProcess = spawnStrata(['--config', file, 'monitor', '--interval', '200ms'], {
+      STRATA_KEY_PREFIX: prefix,
+      STRATA_LOG_LEVEL: 'info',
+    });
     closers.push(() => {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      if (monitorProcess.child.exitCode === null) monitorProcess.child.kill('SIGKILL');
     });
 
     await waitFor(
@@ -189,9 +172,9 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
       'its metrics snapshot',
       async () => (await redis.scard(keys.metricInstances())) === 1,
     );
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stderr).toContain('this monitor now evaluates alert rules');
+    monitorProcess.child.kill('SIGTERM');
+    expect(await monitorProcess.exited).toBe(0);
+    expect(monitorProcess.stderr()).toContain('this monitor now evaluates alert rules');
     expect(await redis.exists(keys.lease())).toBe(0);
     expect(await redis.scard(keys.metricInstances())).toBe(0);
   });

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parsePipeline, type LoadedPipeline } from '../../src/assets/config/index.ts';
 import { orchestratorSettings, type OrchestratorSettings } from '../../src/jobs/settings.ts';
-import { PROJECT_ROOT } from '../../src/shared/settings.ts';
+import { spawnStrata, type StrataProcess } from '../helpers/cli.ts';
 import { deleteKeysUnder } from '../helpers/redis.ts';
 
 /**
@@ -27,12 +26,9 @@ export interface Sandbox {
   cleanup(): Promise<void>;
 }
 
-export interface WorkerProcess {
-  child: ChildProcess;
-  output(): string;
+export interface WorkerProcess extends StrataProcess {
   /** Resolves once the worker logged that it started. */
   ready: Promise<void>;
-  exited: Promise<number | null>;
 }
 
 export function createSandbox(timings: Record<string, string> = {}): Sandbox {
@@ -85,33 +81,18 @@ function spawnWorker(
   env: Record<string, string>,
   concurrency: number,
 ): WorkerProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      path.join(PROJECT_ROOT, 'bin', 'strata.js'),
-      '-c',
-      configFile,
-      'worker',
-      '--concurrency',
-      String(concurrency),
-    ],
-    {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env, STRATA_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const collect = (chunk: Buffer): void => {
-    output += chunk.toString();
-    if (output.includes('worker started')) markReady();
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, ready, exited };
+  const worker = spawnStrata(['-c', configFile, 'worker', '--concurrency', String(concurrency)], {
+    ...env,
+    STRATA_LOG_LEVEL: 'info',
+  });
+  const ready = new Promise<void>((resolve) => {
+    const started = (): void => {
+      if (worker.output().includes('worker started')) resolve();
+    };
+    worker.child.stdout?.on('data', started);
+    worker.child.stderr?.on('data', started);
+  });
+  return { ...worker, ready };
 }
 
 /** A graph of `n` noop assets in layers, each asset depending on up to two of the layer above (diamonds). */
