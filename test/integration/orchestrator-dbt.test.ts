@@ -3,8 +3,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/assets/config/index.ts';
 import { paddedOffset } from '../../src/ingest/layout.ts';
-import { AssetWorker, Orchestrator, assetStatuses } from '../../src/jobs/index.ts';
-import { createLogger } from '../../src/shared/logger.ts';
+import { assetStatuses } from '../../src/jobs/index.ts';
 import { PROJECT_ROOT } from '../../src/shared/settings.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
@@ -94,58 +93,47 @@ describe('the shipped graph on real dbt and DuckDB', () => {
     const landed = landShifted(['clean'], path.join(sandbox.dir, 'lake'), Date.now() - 10 * 60_000);
     const pipeline = await loadPipeline(SHIPPED_CONFIG, { ...process.env, ...sandbox.env });
     expect(pipeline.engine.duckdbPath).toBe(path.join(sandbox.dir, 'warehouse.duckdb'));
-    const orchestrator = await Orchestrator.connect(pipeline, { settings: sandbox.settings });
-    const worker = new AssetWorker({
-      pipeline,
-      settings: sandbox.settings,
-      concurrency: 2,
-      logger: createLogger('test', 'silent'),
+    const orchestrator = await sandbox.connect(pipeline);
+    await sandbox.startWorker(pipeline, { concurrency: 2 });
+    const { runId, assets } = await orchestrator.submit({ selection: '*' });
+    expect(assets).toEqual(SHIPPED_ORDER);
+    const started: string[] = [];
+    const run = await orchestrator.waitForRun(runId, {
+      onEvent: (e) => e.type === 'asset_started' && started.push(e.asset!),
     });
-    await worker.start();
-    try {
-      const { runId, assets } = await orchestrator.submit({ selection: '*' });
-      expect(assets).toEqual(SHIPPED_ORDER);
-      const started: string[] = [];
-      const run = await orchestrator.waitForRun(runId, {
-        onEvent: (e) => e.type === 'asset_started' && started.push(e.asset!),
-      });
 
-      expect(run.status).toBe('succeeded');
-      expect(started).toEqual(SHIPPED_ORDER);
-      const [raw] = await orchestrator.events.materializations('raw_crypto_batches');
-      expect(raw?.metadata).toMatchObject({
-        records: expect.any(Number) as number,
-        objects: expect.any(Number) as number,
-      });
-      expect(raw?.checks).toEqual([
-        expect.objectContaining({ name: 'has_records', status: 'passed', source: 'yaml' }),
-      ]);
+    expect(run.status).toBe('succeeded');
+    expect(started).toEqual(SHIPPED_ORDER);
+    const [raw] = await orchestrator.events.materializations('raw_crypto_batches');
+    expect(raw?.metadata).toMatchObject({
+      records: expect.any(Number) as number,
+      objects: expect.any(Number) as number,
+    });
+    expect(raw?.checks).toEqual([
+      expect.objectContaining({ name: 'has_records', status: 'passed', source: 'yaml' }),
+    ]);
 
-      const [bronze] = await orchestrator.events.materializations('crypto_raw');
-      expect(bronze?.metadata.rows).toBe(landed);
-      expect(bronze?.checks.length).toBeGreaterThanOrEqual(11);
-      expect(bronze?.checks.every((c) => c.source === 'dbt' && c.status === 'passed')).toBe(true);
-      expect(bronze?.dataTime).toBe(raw?.dataTime);
+    const [bronze] = await orchestrator.events.materializations('crypto_raw');
+    expect(bronze?.metadata.rows).toBe(landed);
+    expect(bronze?.checks.length).toBeGreaterThanOrEqual(11);
+    expect(bronze?.checks.every((c) => c.source === 'dbt' && c.status === 'passed')).toBe(true);
+    expect(bronze?.dataTime).toBe(raw?.dataTime);
 
-      const [gold] = await orchestrator.events.materializations('crypto_curated');
-      expect(gold?.checks.find((c) => c.name === 'gold_is_fresh')).toMatchObject({
-        source: 'yaml',
-        status: 'passed',
-      });
-      const goldTests = gold?.checks.filter((c) => c.source === 'dbt') ?? [];
-      expect(goldTests.map((c) => c.name)).toContain('gold_recency_2h');
-      expect(goldTests.every((c) => c.status === 'passed')).toBe(true);
+    const [gold] = await orchestrator.events.materializations('crypto_curated');
+    expect(gold?.checks.find((c) => c.name === 'gold_is_fresh')).toMatchObject({
+      source: 'yaml',
+      status: 'passed',
+    });
+    const goldTests = gold?.checks.filter((c) => c.source === 'dbt') ?? [];
+    expect(goldTests.map((c) => c.name)).toContain('gold_recency_2h');
+    expect(goldTests.every((c) => c.status === 'passed')).toBe(true);
 
-      const status = await assetStatuses(pipeline, orchestrator.events);
-      expect(status.map((s) => [s.key, s.lastStatus, s.freshness, s.blocked])).toEqual(
-        SHIPPED_ORDER.map((k) => [k, 'succeeded', 'fresh', false]),
-      );
-      // Data time flows down from the newest landed record: every layer is as new as its source.
-      expect(new Set(status.map((s) => s.dataTime)).size).toBe(1);
-    } finally {
-      await worker.close();
-      await orchestrator.close();
-    }
+    const status = await assetStatuses(pipeline, orchestrator.events);
+    expect(status.map((s) => [s.key, s.lastStatus, s.freshness, s.blocked])).toEqual(
+      SHIPPED_ORDER.map((k) => [k, 'succeeded', 'fresh', false]),
+    );
+    // Data time flows down from the newest landed record: every layer is as new as its source.
+    expect(new Set(status.map((s) => s.dataTime)).size).toBe(1);
   });
 
   it('a planted bad record fails an error-severity dbt test: checks fail, downstream skipped, exit code 1 naming the test', async () => {

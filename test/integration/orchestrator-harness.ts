@@ -3,15 +3,17 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parsePipeline, type LoadedPipeline } from '../../src/assets/config/index.ts';
+import { AssetWorker, Orchestrator, type AssetWorkerOptions } from '../../src/jobs/index.ts';
 import { orchestratorSettings, type OrchestratorSettings } from '../../src/jobs/settings.ts';
+import { createLogger } from '../../src/shared/logger.ts';
 import { spawnStrata, type StrataProcess } from '../helpers/cli.ts';
 import { deleteKeysUnder } from '../helpers/redis.ts';
 
 /**
  * Shared set-up for orchestrator tests: a unique Strata key prefix and BullMQ prefix per test
  * (so tests never see each other's runs or jobs), short lease and stall timings (so a killed
- * worker is recovered in about a second), temp configs, worker subprocesses, and cleanup of
- * everything they created.
+ * worker is recovered in about a second), temp configs, orchestrators, in-process workers and
+ * worker subprocesses, and cleanup of everything they created.
  */
 export interface Sandbox {
   env: Record<string, string>;
@@ -19,6 +21,13 @@ export interface Sandbox {
   dir: string;
   writeConfig(yaml: string, name?: string): string;
   pipeline(yaml: string): LoadedPipeline;
+  /** An orchestrator on the sandbox's prefixes (a YAML text is parsed first); cleanup closes it. */
+  connect(pipeline: LoadedPipeline | string): Promise<Orchestrator>;
+  /** A started in-process worker on the sandbox's prefixes, logging nothing; cleanup closes it. */
+  startWorker(
+    pipeline: LoadedPipeline,
+    options?: Omit<AssetWorkerOptions, 'pipeline' | 'settings'>,
+  ): Promise<AssetWorker>;
   spawnWorker(
     configFile: string,
     options?: { concurrency?: number; env?: Record<string, string> },
@@ -47,7 +56,11 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
   };
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-orch-'));
   const workers: WorkerProcess[] = [];
+  const orchestrators: Orchestrator[] = [];
+  const inProcess: AssetWorker[] = [];
   const settings = orchestratorSettings(env);
+  const parse = (yaml: string): LoadedPipeline =>
+    parsePipeline(yaml, path.join(dir, 'pipeline.yaml'), { ...process.env, ...env });
 
   return {
     env,
@@ -58,8 +71,23 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
       writeFileSync(file, yaml);
       return file;
     },
-    pipeline(yaml) {
-      return parsePipeline(yaml, path.join(dir, 'pipeline.yaml'), { ...process.env, ...env });
+    pipeline: parse,
+    async connect(pipeline) {
+      const loaded = typeof pipeline === 'string' ? parse(pipeline) : pipeline;
+      const orchestrator = await Orchestrator.connect(loaded, { settings });
+      orchestrators.push(orchestrator);
+      return orchestrator;
+    },
+    async startWorker(pipeline, options = {}) {
+      const worker = new AssetWorker({
+        logger: createLogger('test-worker', 'silent'),
+        ...options,
+        pipeline,
+        settings,
+      });
+      inProcess.push(worker);
+      await worker.start();
+      return worker;
     },
     spawnWorker(configFile, options = {}) {
       const worker = spawnWorker(configFile, { ...env, ...options.env }, options.concurrency ?? 1);
@@ -67,6 +95,8 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
       return worker;
     },
     async cleanup() {
+      for (const worker of inProcess.splice(0)) await worker.close();
+      for (const orchestrator of orchestrators.splice(0)) await orchestrator.close();
       for (const w of workers)
         if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));

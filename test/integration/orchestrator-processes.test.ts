@@ -1,19 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Orchestrator } from '../../src/jobs/index.ts';
 import { runCli } from '../helpers/cli.ts';
 import { createSandbox, diamondGraphYaml, type Sandbox } from './orchestrator-harness.ts';
 
 describe('runs across worker processes', () => {
   let sandbox: Sandbox;
-  let orchestrator: Orchestrator | undefined;
 
   beforeEach(() => {
     sandbox = createSandbox();
   });
 
   afterEach(async () => {
-    await orchestrator?.close();
-    orchestrator = undefined;
     await sandbox.cleanup();
   });
 
@@ -24,7 +20,7 @@ describe('runs across worker processes', () => {
     const workers = [0, 1, 2].map(() => sandbox.spawnWorker(file, { concurrency: 4 }));
     await Promise.all(workers.map((w) => w.ready));
 
-    orchestrator = await Orchestrator.connect(pipeline, { settings: sandbox.settings });
+    const orchestrator = await sandbox.connect(pipeline);
     const { runId, assets } = await orchestrator.submit({ selection: '*' });
     expect(assets).toHaveLength(200);
     const run = await orchestrator.waitForRun(runId, { noWorkerTimeoutMs: 10_000 });
@@ -73,9 +69,7 @@ assets:
     expect(first.code, first.stderr).toBe(0);
     expect(second.code, second.stderr).toBe(0);
 
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(yaml), {
-      settings: sandbox.settings,
-    });
+    const orchestrator = await sandbox.connect(yaml);
     const mats = (await orchestrator.events.materializations('slow')).reverse();
     expect(mats).toHaveLength(2);
     expect(new Set(mats.map((m) => m.runId)).size).toBe(2);

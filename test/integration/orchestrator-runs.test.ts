@@ -5,15 +5,8 @@ import {
   type MaterializerRegistry,
 } from '../../src/assets/materializers/index.ts';
 import type { MaterializeContext } from '../../src/assets/materializers/types.ts';
-import {
-  AssetWorker,
-  NoWorkerError,
-  Orchestrator,
-  type RunRecord,
-  type WorkerObserver,
-} from '../../src/jobs/index.ts';
+import { NoWorkerError, type RunRecord, type WorkerObserver } from '../../src/jobs/index.ts';
 import { WorkFailedError } from '../../src/shared/errors.ts';
-import { createLogger } from '../../src/shared/logger.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
@@ -62,14 +55,12 @@ function failing(
 
 describe('runs on in-process workers (real Redis, real BullMQ)', () => {
   let sandbox: Sandbox;
-  const closers: (() => Promise<void>)[] = [];
 
   beforeEach(() => {
     sandbox = createSandbox();
   });
 
   afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
     await sandbox.cleanup();
   });
 
@@ -83,23 +74,15 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     } = {},
   ) {
     const pipeline = sandbox.pipeline(yaml);
-    const orchestrator = await Orchestrator.connect(pipeline, { settings: sandbox.settings });
-    closers.push(() => orchestrator.close());
-    const workers: AssetWorker[] = [];
+    const orchestrator = await sandbox.connect(pipeline);
     for (let i = 0; i < (options.workers ?? 1); i++) {
-      const worker = new AssetWorker({
-        pipeline,
-        settings: sandbox.settings,
+      await sandbox.startWorker(pipeline, {
         concurrency: options.concurrency ?? 2,
         materializers: options.materializers,
         observer: options.observer,
-        logger: createLogger('test-worker', 'silent'),
       });
-      await worker.start();
-      workers.push(worker);
-      closers.push(() => worker.close());
     }
-    return { pipeline, orchestrator, workers };
+    return { pipeline, orchestrator };
   }
 
   function states(run: RunRecord): Record<string, string> {
@@ -315,12 +298,8 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     sandbox = createSandbox({ STRATA_SHUTDOWN_GRACE_MS: '300' });
     const yaml = DIAMOND.replace('kind: noop\n  left:', 'kind: noop\n    sleep: 3s\n  left:');
     const pipeline = sandbox.pipeline(yaml);
-    const orchestrator = await Orchestrator.connect(pipeline, { settings: sandbox.settings });
-    closers.push(() => orchestrator.close());
-    const logger = createLogger('test-worker', 'silent');
-    const first = new AssetWorker({ pipeline, settings: sandbox.settings, logger });
-    await first.start();
-    closers.push(() => first.close());
+    const orchestrator = await sandbox.connect(pipeline);
+    const first = await sandbox.startWorker(pipeline);
 
     const events: string[] = [];
     const { runId } = await orchestrator.submit({ selection: 'top' });
@@ -330,9 +309,7 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     expect(first.state).toBe('stopped');
     expect(events).toContain('asset_handed_back');
 
-    const second = new AssetWorker({ pipeline, settings: sandbox.settings, logger });
-    await second.start();
-    closers.push(() => second.close());
+    const second = await sandbox.startWorker(pipeline);
     const run = await done;
     expect(run.status).toBe('succeeded');
     const [record] = await orchestrator.events.materializations('top');

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Orchestrator } from '../../src/jobs/index.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
 const YAML = `version: 1
@@ -11,15 +10,12 @@ assets:
 
 describe('strata worker on SIGTERM', () => {
   let sandbox: Sandbox;
-  let orchestrator: Orchestrator | undefined;
 
   beforeEach(() => {
     sandbox = createSandbox({ STRATA_SHUTDOWN_GRACE_MS: '500' });
   });
 
   afterEach(async () => {
-    await orchestrator?.close();
-    orchestrator = undefined;
     await sandbox.cleanup();
   });
 
@@ -27,9 +23,7 @@ describe('strata worker on SIGTERM', () => {
     const file = sandbox.writeConfig(YAML);
     const first = sandbox.spawnWorker(file);
     await first.ready;
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), {
-      settings: sandbox.settings,
-    });
+    const orchestrator = await sandbox.connect(YAML);
 
     const { runId } = await orchestrator.submit({ selection: 'slow' });
     const events: string[] = [];

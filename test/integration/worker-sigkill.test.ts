@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Orchestrator } from '../../src/jobs/index.ts';
 import { createSandbox, type Sandbox, type WorkerProcess } from './orchestrator-harness.ts';
 
 const YAML = `version: 1
@@ -17,7 +16,6 @@ assets:
 
 describe('a worker SIGKILLed or stalled mid-materialization', () => {
   let sandbox: Sandbox;
-  let orchestrator: Orchestrator | undefined;
 
   beforeEach(() => {
     // Lease 1.5 s, job lock 1.5 s, stalled check every 0.5 s: the dead worker's job is back in
@@ -26,20 +24,21 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
   });
 
   afterEach(async () => {
-    await orchestrator?.close();
-    orchestrator = undefined;
     await sandbox.cleanup();
   });
 
-  it('the run completes on the other workers, and the asset never ran twice at once (lease intervals)', async () => {
+  /** Three worker processes (concurrency 2 each), and a run of every asset submitted to them. */
+  async function runOnThreeWorkers() {
     const file = sandbox.writeConfig(YAML);
     const workers = [0, 1, 2].map(() => sandbox.spawnWorker(file, { concurrency: 2 }));
     await Promise.all(workers.map((w) => w.ready));
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), {
-      settings: sandbox.settings,
-    });
-
+    const orchestrator = await sandbox.connect(YAML);
     const { runId } = await orchestrator.submit({ selection: '*' });
+    return { workers, orchestrator, runId };
+  }
+
+  it('the run completes on the other workers, and the asset never ran twice at once (lease intervals)', async () => {
+    const { workers, orchestrator, runId } = await runOnThreeWorkers();
     let victim: WorkerProcess | undefined;
     const events: string[] = [];
     const run = await orchestrator.waitForRun(runId, {
@@ -84,14 +83,7 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
   });
 
   it('a worker that stalls (SIGSTOP) past its lease and wakes up mid-takeover records nothing (fencing)', async () => {
-    const file = sandbox.writeConfig(YAML);
-    const workers = [0, 1, 2].map(() => sandbox.spawnWorker(file, { concurrency: 2 }));
-    await Promise.all(workers.map((w) => w.ready));
-    orchestrator = await Orchestrator.connect(sandbox.pipeline(YAML), {
-      settings: sandbox.settings,
-    });
-
-    const { runId } = await orchestrator.submit({ selection: '*' });
+    const { workers, orchestrator, runId } = await runOnThreeWorkers();
     let victim: WorkerProcess | undefined;
     let resumed = false;
     const run = await orchestrator.waitForRun(runId, {
