@@ -16,16 +16,11 @@ const AS_OF_FRESH = '2026-11-25T02:00:00Z';
 let workspace: DbtWorkspace;
 let build: DbtInvocationResult;
 
-const options = () => ({
-  duckDbPath: workspace.duckDbPath,
-  lakePath: workspace.lakePath,
-  runsDir: workspace.runsDir,
-});
 const byLayer = (tests: TestResult[], model: string) => tests.filter((t) => t.model === model);
 
 beforeAll(async () => {
   workspace = await createDbtWorkspace('clean');
-  build = await runDbt({ ...options(), args: ['build'], vars: { as_of: AS_OF_FRESH } });
+  build = await runDbt({ ...workspace.dbtOptions, args: ['build'], vars: { as_of: AS_OF_FRESH } });
 });
 
 afterAll(async () => {
@@ -154,7 +149,7 @@ describe('dbt build of bronze, silver and gold on DuckDB', () => {
 
   it('builds the gold asset as its table plus the KPI view, with its 11 tests', async () => {
     const gold = await dbtBuildModel('crypto_curated', {
-      ...options(),
+      ...workspace.dbtOptions,
       vars: { as_of: AS_OF_FRESH },
     });
     expect(gold.models.map((m) => [m.name, m.status])).toEqual([
@@ -167,7 +162,7 @@ describe('dbt build of bronze, silver and gold on DuckDB', () => {
 
   it('fails gold (error) but not silver or bronze once the data is 3 hours old', async () => {
     const stale = await runDbt({
-      ...options(),
+      ...workspace.dbtOptions,
       args: ['test'],
       vars: { as_of: '2026-11-25T04:45:00Z' },
     });
@@ -187,7 +182,7 @@ describe('dbt build of bronze, silver and gold on DuckDB', () => {
     // and one observation re-sent under a new offset.
     await workspace.land('batch2');
     const second = await runDbt({
-      ...options(),
+      ...workspace.dbtOptions,
       args: ['build'],
       vars: { as_of: '2026-11-25T03:00:00Z' },
     });
@@ -218,7 +213,7 @@ describe('dbt build of bronze, silver and gold on DuckDB', () => {
   });
 
   it('reports landing freshness of the raw source from sources.json', async () => {
-    const freshness = await runDbt({ ...options(), args: ['source', 'freshness'] });
+    const freshness = await runDbt({ ...workspace.dbtOptions, args: ['source', 'freshness'] });
     expect(freshness.sources).toEqual([
       expect.objectContaining({
         source: 'crypto_raw_data',

@@ -16,12 +16,7 @@ const AS_OF_STALE = '2026-11-28T12:00:00Z';
 let workspace: DbtWorkspace;
 let build: DbtInvocationResult;
 
-const options = () => ({
-  duckDbPath: workspace.duckDbPath,
-  lakePath: workspace.lakePath,
-  runsDir: workspace.runsDir,
-  vars: { as_of: AS_OF_STALE },
-});
+const options = () => ({ ...workspace.dbtOptions, vars: { as_of: AS_OF_STALE } });
 
 beforeAll(async () => {
   workspace = await createDbtWorkspace('clean', 'faults');
@@ -171,11 +166,7 @@ describe('an empty lake', () => {
   it('fails bronze with a message naming the folder that has no files', async () => {
     const empty = await createDbtWorkspace();
     try {
-      const error = await dbtBuildModel('crypto_raw', {
-        duckDbPath: empty.duckDbPath,
-        lakePath: empty.lakePath,
-        runsDir: empty.runsDir,
-      }).catch((e: unknown) => e);
+      const error = await dbtBuildModel('crypto_raw', empty.dbtOptions).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(DbtWorkFailedError);
       expect((error as Error).message).toContain(
         `model crypto_raw: Compilation Error in model crypto_raw (models/bronze/crypto_raw.sql) No raw data: no JSON Lines files match ${empty.lakePath}/crypto_data/year=*/month=*/day=*/*.jsonl.`,

@@ -13,12 +13,7 @@ afterAll(async () => {
   await workspace?.cleanup();
 });
 
-const options = () => ({
-  duckDbPath: workspace.duckDbPath,
-  lakePath: workspace.lakePath,
-  runsDir: workspace.runsDir,
-  graceMs: 3_000,
-});
+const options = () => ({ ...workspace.dbtOptions, graceMs: 3_000 });
 
 function alive(pid: number): boolean {
   try {

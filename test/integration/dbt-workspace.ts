@@ -12,7 +12,8 @@ export interface DbtWorkspace {
   root: string;
   lakePath: string;
   duckDbPath: string;
-  runsDir: string;
+  /** The workspace's paths as runDbt and dbtBuildModel take them, to spread into their options. */
+  dbtOptions: { duckDbPath: string; lakePath: string; runsDir: string };
   /** Lands a fixture set's objects in the lake, beside what is there. */
   land(set: FixtureSet): Promise<void>;
   cleanup(): Promise<void>;
@@ -22,11 +23,13 @@ export async function createDbtWorkspace(...sets: FixtureSet[]): Promise<DbtWork
   const root = path.join(tmpdir(), `strata-dbt-test-${randomUUID()}`);
   const lakePath = path.join(root, 'lake');
   await mkdir(lakePath, { recursive: true });
+  const duckDbPath = path.join(root, 'warehouse.duckdb');
+  const runsDir = path.join(root, 'dbt-runs');
   const workspace: DbtWorkspace = {
     root,
     lakePath,
-    duckDbPath: path.join(root, 'warehouse.duckdb'),
-    runsDir: path.join(root, 'dbt-runs'),
+    duckDbPath,
+    dbtOptions: { duckDbPath, lakePath, runsDir },
     land: (set) =>
       cp(path.join(PROJECT_ROOT, 'test', 'fixtures', 'lake', set), lakePath, { recursive: true }),
     cleanup: () => rm(root, { recursive: true, force: true }),
