@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbtTimeoutError, DbtUsageError, runDbt } from '../../src/engines/dbt/index.ts';
 import { createDbtWorkspace, type DbtWorkspace } from './dbt-workspace.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 let workspace: DbtWorkspace;
 
@@ -14,15 +15,6 @@ afterAll(async () => {
 });
 
 const options = () => ({ ...workspace.dbtOptions, graceMs: 3_000 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Processes whose command line mentions this workspace: any dbt left behind by a test. */
 async function processesUsing(marker: string): Promise<number[]> {
@@ -53,7 +45,7 @@ describe('the dbt runner', () => {
     });
     await expect(run).rejects.toThrow('cancelled by test');
     expect(pid).toBeGreaterThan(0);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(await processesUsing(workspace.root)).toEqual([]);
     expect(events[0]).toBe('MainReportVersion');
   });
@@ -78,7 +70,7 @@ describe('the dbt runner', () => {
     });
     await expect(run).rejects.toBeInstanceOf(DbtTimeoutError);
     await expect(run).rejects.toThrow('dbt build timed out after 1000ms and was stopped');
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(await processesUsing(workspace.root)).toEqual([]);
   });
 

@@ -25,6 +25,7 @@ import {
   stackUp,
   venvBin,
 } from '../../src/stack/index.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 const config = resolveStackConfig();
 const run = promisify(execFile);
@@ -238,7 +239,7 @@ describe('stack up and down on other ports', () => {
       { name: 'redis', outcome: 'stopped' },
       { name: 'moto', outcome: 'stopped' },
     ]);
-    expect(pids.filter((pid) => processExists(pid))).toEqual([]);
+    expect(pids.filter((pid) => isAlive(pid))).toEqual([]);
     expect(
       (await stackStatus({ config: own, services: ['redis', 'moto'] })).map((s) => s.state),
     ).toEqual(['stopped', 'stopped']);
@@ -250,12 +251,3 @@ describe('stack up and down on other ports', () => {
     );
   });
 });
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runProcess } from '../../../src/engines/dbt/subprocess.ts';
+import { isAlive } from '../../helpers/processes.ts';
 
 // Real child processes (node itself), no shell: the lifecycle rules of the dbt runner.
 function node(script: string, extra: Partial<Parameters<typeof runProcess>[0]> = {}) {
@@ -15,15 +16,6 @@ function node(script: string, extra: Partial<Parameters<typeof runProcess>[0]> =
     ...extra,
   });
   return { outcome, lines };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('runProcess', () => {
@@ -53,7 +45,7 @@ describe('runProcess', () => {
       },
     );
     await expect(outcome).resolves.toMatchObject({ stoppedBy: 'abort', exitCode: 130 });
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 
   it('kills with SIGKILL after the grace when the polite signal is ignored, and reports the timeout', async () => {
@@ -63,7 +55,7 @@ describe('runProcess', () => {
       onSpawn: (p) => (pid = p),
     });
     await expect(outcome).resolves.toMatchObject({ stoppedBy: 'timeout', exitSignal: 'SIGKILL' });
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 
   it('does not start at all when already aborted', async () => {
