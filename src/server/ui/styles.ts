@@ -1,0 +1,64 @@
+/**
+ * The page's only stylesheet, inlined: the server may run where browsers have no network.
+ * Outcome colours fill the boxes; freshness colours the pill; blocked draws a dashed red frame.
+ */
+export const PAGE_CSS = `
+:root { --ok:#2e7d32; --ok-bg:#e8f5e9; --bad:#c62828; --bad-bg:#fdecea; --warn:#b26a00; --warn-bg:#fff4e0;
+  --run:#1565c0; --run-bg:#e3f2fd; --muted:#757575; --muted-bg:#f2f2f2; --line:#d0d4da; --text:#1f2328; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--text); background: #fafbfc; }
+header { display: flex; align-items: baseline; gap: 24px; padding: 12px 24px; background: #24292f; color: #fff; }
+header h1 { margin: 0; font-size: 18px; }
+header nav a { color: #cfe3ff; margin-right: 16px; text-decoration: none; }
+header nav a:hover { text-decoration: underline; }
+header form { margin-left: auto; }
+main { padding: 16px 24px 32px; }
+section { margin-bottom: 24px; }
+h2 { font-size: 15px; margin: 0 0 8px; }
+.summary { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 16px; }
+.chip { padding: 2px 10px; border-radius: 12px; background: var(--muted-bg); border: 1px solid var(--line); }
+.chip.bad { background: var(--bad-bg); border-color: var(--bad); color: var(--bad); }
+.chip.warn { background: var(--warn-bg); border-color: var(--warn); color: var(--warn); }
+.chip.ok { background: var(--ok-bg); border-color: var(--ok); color: var(--ok); }
+.graph-wrap { overflow-x: auto; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
+svg.graph text { font: 12px system-ui, sans-serif; fill: var(--text); }
+svg.graph text.key { font-weight: 600; font-size: 13px; }
+svg.graph text.line { fill: #444; }
+svg.graph text.pill-text { font-size: 10px; text-anchor: middle; fill: #fff; font-weight: 600; }
+svg.graph .edge { fill: none; stroke: #8c959f; stroke-width: 1.5; }
+svg.graph .arrow-head { fill: #8c959f; }
+svg.graph .box { stroke-width: 1.5; fill: #fff; stroke: var(--line); }
+svg.graph a:hover .box { stroke-width: 2.5; }
+.outcome-succeeded .box { fill: var(--ok-bg); stroke: var(--ok); }
+.outcome-failed .box { fill: var(--bad-bg); stroke: var(--bad); }
+.outcome-skipped .box, .outcome-cancelled .box { fill: var(--muted-bg); stroke: var(--muted); stroke-dasharray: 4 3; }
+.outcome-running .box, .outcome-queued .box { fill: var(--run-bg); stroke: var(--run); }
+.outcome-never .box { fill: #fff; stroke: var(--muted); stroke-dasharray: 2 3; }
+.blocked .box { stroke: var(--bad); stroke-width: 3; stroke-dasharray: 8 4; }
+.freshness-pill { fill: var(--muted); }
+.freshness-fresh .freshness-pill { fill: var(--ok); }
+.freshness-warn .freshness-pill { fill: #e09100; }
+.freshness-fail .freshness-pill { fill: var(--bad); }
+.legend { display: flex; flex-wrap: wrap; gap: 12px; margin-top: 8px; color: #444; font-size: 12px; }
+.legend span::before { content: ""; display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: -2px; border: 1.5px solid; border-radius: 3px; }
+.legend .l-succeeded::before { background: var(--ok-bg); border-color: var(--ok); }
+.legend .l-failed::before { background: var(--bad-bg); border-color: var(--bad); }
+.legend .l-skipped::before { background: var(--muted-bg); border-color: var(--muted); border-style: dashed; }
+.legend .l-running::before { background: var(--run-bg); border-color: var(--run); }
+.legend .l-blocked::before { background: #fff; border: 2px dashed var(--bad); }
+table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); }
+th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #eaeef2; vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: #57606a; }
+tr:target { background: #fff8c5; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: var(--muted-bg); color: var(--muted); }
+.b-succeeded, .b-fresh, .b-OK, .b-passed { background: var(--ok-bg); color: var(--ok); }
+.b-failed, .b-fail, .b-error, .b-STOP, .b-STALL, .b-REWIND, .b-UNKNOWN { background: var(--bad-bg); color: var(--bad); }
+.b-warn, .b-warned, .b-WARN { background: var(--warn-bg); color: var(--warn); }
+.b-running, .b-queued { background: var(--run-bg); color: var(--run); }
+.muted { color: var(--muted); }
+.small { font-size: 12px; }
+.err { color: var(--bad); white-space: pre-wrap; word-break: break-word; }
+ul.checks { margin: 4px 0 0; padding-left: 16px; }
+footer { color: var(--muted); font-size: 12px; padding: 0 24px 24px; }
+`;
