@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.ts';
 import { MonitorKeys } from '../monitoring/keys.ts';
 import { readMonitoringStatus } from '../monitoring/status.ts';
 import { bearerAuth } from './auth.ts';
+import { loginRouter } from './login.ts';
 import { metricsRoute } from './metrics-route.ts';
 
 export interface AppOptions {
@@ -15,18 +16,25 @@ export interface AppOptions {
   /** This process's metrics snapshot id (see MetricsSnapshotPublisher). */
   instance: string;
   logger: Logger;
-  /** When set, every route but /healthz needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every route but /healthz and /login needs `Authorization: Bearer <token>` or the
+   * session cookie /login gives a browser for the token.
+   */
   apiToken?: string;
 }
 
 /**
- * The HTTP surface: /metrics, /healthz, /api/lag, /api/alerts. Routes other parts add later
- * (Bull Board, the UI) go on the returned app and inherit its authentication.
+ * The monitoring surface: /metrics, /healthz, /api/lag, /api/alerts (and /login, /logout with a
+ * token). Routes added to the returned app inherit its authentication; createServeApp adds the
+ * asset API, the asset graph page and Bull Board.
  */
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
-  if (options.apiToken !== undefined) app.use(bearerAuth(options.apiToken));
+  if (options.apiToken !== undefined) {
+    app.use(bearerAuth(options.apiToken));
+    app.use(loginRouter(options.apiToken));
+  }
   const keys = new MonitorKeys(options.keyPrefix);
 
   app.get('/healthz', async (_req, res) => {

@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { LoadedPipeline } from '../assets/config/load.ts';
+import type { EventLog } from '../jobs/event-log.ts';
+import { RUN_ID } from '../jobs/run-model.ts';
+import type { RunStore } from '../jobs/run-store.ts';
+import { readAssetViews } from './asset-views.ts';
+
+/** Where the asset and run routes read from: the pipeline served and its run state in Redis. */
+export interface RunSource {
+  pipeline: LoadedPipeline;
+  events: EventLog;
+  runs: RunStore;
+}
+
+const runsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(20),
+});
+
+/**
+ * GET /api/assets (every asset with its status and deps), GET /api/runs?limit=N (newest first),
+ * GET /api/runs/:id (one run with each asset's state).
+ */
+export function apiRouter(source: RunSource): Router {
+  const router = Router();
+
+  router.get('/api/assets', async (_req, res) => {
+    const now = Date.now();
+    const { assets } = await readAssetViews(source.pipeline, source.events, source.runs, now);
+    res.json({ generatedAt: now, assets });
+  });
+
+  router.get('/api/runs', async (req, res) => {
+    const query = runsQuery.safeParse(req.query);
+    if (!query.success) {
+      res.status(400).json({ error: 'limit must be an integer from 1 to 500' });
+      return;
+    }
+    res.json({ runs: await source.runs.list(query.data.limit) });
+  });
+
+  router.get('/api/runs/:id', async (req, res) => {
+    const id = req.params.id;
+    if (!RUN_ID.test(id)) {
+      res.status(400).json({ error: 'not a run id (lower-case letters, digits and dashes)' });
+      return;
+    }
+    const run = await source.runs.get(id);
+    if (!run) {
+      res.status(404).json({ error: `no run ${id} (unknown, or trimmed by retention)` });
+      return;
+    }
+    res.json(run);
+  });
+
+  return router;
+}
