@@ -1,30 +1,21 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadedPipeline } from '../../src/assets/config/index.ts';
-import {
-  AssetWorker,
-  EventLog,
-  Orchestrator,
-  RedisKeys,
-  orchestratorSettings,
-  type OrchestratorSettings,
-} from '../../src/jobs/index.ts';
-import { LogSink, WebhookSink } from '../../src/monitoring/alerts/sinks.ts';
+import { EventLog, RedisKeys } from '../../src/jobs/index.ts';
 import { EventLogHealthSource } from '../../src/monitoring/asset-health.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readMonitoringStatus } from '../../src/monitoring/status.ts';
-import { deleteKeys } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
   connectRedis,
   quietLogger,
+  sinksTo,
   startWebhookReceiver,
-  testPipeline,
-  uniqueName,
   type WebhookReceiver,
 } from './monitoring-support.ts';
+import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
 /**
  * Check and staleness alerts from the real event log: assets materialized by a real worker on
@@ -62,41 +53,30 @@ const RULES = `alerts:
 
 describe('check and staleness alerts from the event log', () => {
   const redis: Redis = connectRedis();
+  let sandbox: Sandbox;
   let prefix: string;
-  let queuePrefix: string;
-  let settings: OrchestratorSettings;
   let webhook: WebhookReceiver;
   let pipeline: LoadedPipeline;
-  const closers: Array<() => Promise<unknown> | void> = [];
+  const closers: Array<() => Promise<void>> = [];
 
   beforeEach(async () => {
-    prefix = `${uniqueName('prefix')}:`;
-    queuePrefix = uniqueName('queue');
-    settings = orchestratorSettings({
-      STRATA_KEY_PREFIX: prefix,
-      STRATA_QUEUE_PREFIX: queuePrefix,
-      STRATA_LEASE_TTL_MS: '2000',
-      STRATA_STALLED_INTERVAL_MS: '1000',
-    });
+    sandbox = createSandbox({ STRATA_LEASE_TTL_MS: '2000', STRATA_STALLED_INTERVAL_MS: '1000' });
+    prefix = sandbox.settings.keyPrefix;
     webhook = await startWebhookReceiver();
-    const loaded = testPipeline(RULES, ASSETS);
-    pipeline = loaded.pipeline;
-    closers.push(loaded.cleanup);
+    pipeline = pipelineWith(RULES);
   });
 
   afterEach(async () => {
     for (const close of closers.splice(0).reverse()) await close();
+    await sandbox.cleanup();
     await webhook.close();
-    await deleteKeys(redis, prefix);
-    await deleteKeys(redis, `${queuePrefix}:`);
   });
 
+  const pipelineWith = (rules: string) => sandbox.pipeline(`version: 1\n${ASSETS}${rules}`);
+
   async function setUp() {
-    const orchestrator = await Orchestrator.connect(pipeline, { settings });
-    closers.push(() => orchestrator.close());
-    const worker = new AssetWorker({ pipeline, settings, logger: quietLogger() });
-    await worker.start();
-    closers.push(() => worker.close());
+    const orchestrator = await sandbox.connect(pipeline);
+    await sandbox.startWorker(pipeline);
     const logger = quietLogger();
     const monitor = new Monitor({
       pipeline,
@@ -104,7 +84,7 @@ describe('check and staleness alerts from the event log', () => {
       keys: new MonitorKeys(prefix),
       metrics: new ProcessMetrics({ defaultMetrics: false }),
       logger,
-      sinks: [new LogSink(logger), new WebhookSink({ url: webhook.url, timeoutMs: 2_000, logger })],
+      sinks: sinksTo(webhook, pipeline, logger),
       assetHealth: new EventLogHealthSource(new EventLog(redis, new RedisKeys(prefix))),
       intervalMs: 200,
     });
@@ -162,10 +142,7 @@ describe('check and staleness alerts from the event log', () => {
   });
 
   it('holds a staleness alert for `for` before firing', async () => {
-    pipeline = testPipeline(
-      RULES.replace('maxAge: 1500ms', 'maxAge: 1500ms\n      for: 1s'),
-      ASSETS,
-    ).pipeline;
+    pipeline = pipelineWith(RULES.replace('maxAge: 1500ms', 'maxAge: 1500ms\n      for: 1s'));
     const { monitor, materialize } = await setUp();
     await materialize('+gold');
     const phases: string[] = [];

@@ -14,15 +14,12 @@ import { CloudWatchPublisher } from '../../src/monitoring/cloudwatch/publisher.t
 import { MetricHistory } from '../../src/monitoring/metrics/history.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { snapshotOf } from '../../src/monitoring/metrics/snapshot.ts';
+import { awsEndpoint } from './ingest-support.ts';
 import { closedPort, quietLogger, testPipeline, uniqueName } from './monitoring-support.ts';
-
-const ENDPOINT = process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
 
 describe('CloudWatch export against moto', () => {
   const client: CloudWatchClient = createCloudWatchClient({
-    awsEndpointUrl: ENDPOINT,
+    awsEndpointUrl: awsEndpoint,
     awsRegion: 'us-east-1',
   });
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -257,7 +254,7 @@ describe('CloudWatch export against moto', () => {
         `alerts:\n  rules:\n    lag:\n      kind: kafka_lag\n      maxLag: 1000\n      for: 2m\n    errors:\n      kind: counter_increase\n      metric: strata_ingest_upload_errors_total\n      threshold: 5\n      window: 10m\n    gold:\n      kind: staleness\n      asset: gold\n      maxAge: 2h\n    checks:\n      kind: check_failed\n`,
       'assets:\n  gold:\n    kind: noop\n',
     );
-    cleanups.push(() => Promise.resolve(cleanup()));
+    cleanups.push(cleanup);
     const alarms = alarmsForRules(pipeline.alerts.rules, pipeline.monitoring, prefix);
     cleanups.push(() =>
       client.send(new DeleteAlarmsCommand({ AlarmNames: alarms.map((a) => a.AlarmName!) })),

@@ -1,27 +1,29 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Admin, Producer } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LoadedPipeline } from '../../src/assets/config/index.ts';
 import { IngestService, ingestOptionsFrom } from '../../src/ingest/index.ts';
-import { LogSink, WebhookSink } from '../../src/monitoring/alerts/sinks.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
-import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
-import { createApp } from '../../src/server/app.ts';
-import { listen } from '../../src/server/server.ts';
 import { LocalObjectStore, type ObjectStore } from '../../src/storage/index.ts';
 import { deleteKeys } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
+  Resources,
+  createTestTopic,
+  priceJson,
+  tempDir,
+  type TestTopic,
+} from './ingest-support.ts';
+import {
+  connectLagAdmin,
   connectRedis,
   kafkaClient,
   parsePrometheusText,
   quietLogger,
-  settings,
+  serveInProcess,
+  sinksTo,
   startWebhookReceiver,
   testPipeline,
   uniqueName,
@@ -36,70 +38,46 @@ import {
 describe('monitoring the real ingest sink', () => {
   const kafka = kafkaClient();
   const redis = connectRedis();
+  let resources: Resources;
+  let kafkaTopic: TestTopic;
   let topic: string;
   let group: string;
   let prefix: string;
   let keys: MonitorKeys;
-  let lake: string;
   let store: ObjectStore;
-  let admin: Admin;
   let lagAdmin: Admin;
-  let producer: Producer;
   let webhook: WebhookReceiver;
   let pipeline: LoadedPipeline;
   let url: string;
-  const closers: Array<() => Promise<unknown> | void> = [];
 
   beforeEach(async () => {
-    topic = uniqueName('topic');
-    group = uniqueName('group');
+    resources = new Resources();
     prefix = `${uniqueName('prefix')}:`;
     keys = new MonitorKeys(prefix);
-    lake = mkdtempSync(path.join(tmpdir(), 'strata-mon-lake-'));
+    resources.add(() => deleteKeys(redis, prefix));
+    const lake = await tempDir(resources, 'mon-lake');
     store = await LocalObjectStore.open(lake);
-    admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    producer = kafka.producer();
-    await producer.connect();
-    lagAdmin = createLagAdmin(settings.kafkaBrokers, quietLogger());
-    await lagAdmin.connect();
+    resources.add(() => store.close());
+    kafkaTopic = await createTestTopic(resources, kafka, 2);
+    ({ topic, groupId: group } = kafkaTopic);
+    lagAdmin = await connectLagAdmin();
+    resources.add(() => lagAdmin.disconnect());
     webhook = await startWebhookReceiver();
+    resources.add(() => webhook.close());
     const loaded = testPipeline(
       `kafka:\n  topic: ${topic}\n  partitions: 2\ningest:\n  groupId: ${group}\n  batch:\n    maxRecords: 500\n    maxAge: 300ms\nstorage:\n  kind: local\n  path: ${lake}\n` +
         `monitoring:\n  lag:\n    window: 3\nalerts:\n  rules:\n    consumer_lag_high:\n      kind: kafka_lag\n      maxLag: 1000\n      severity: error\n`,
     );
     pipeline = loaded.pipeline;
-    closers.push(loaded.cleanup);
+    resources.add(loaded.cleanup);
     // `strata serve`, in process: its /metrics is how the test reads the deployment's figures.
-    const serverMetrics = new ProcessMetrics({ defaultMetrics: false });
-    const serverSnapshots = new MetricsSnapshotPublisher(redis, keys, serverMetrics.registry, {
-      role: 'server',
-    });
-    const app = createApp({
-      redis,
-      keyPrefix: prefix,
-      registry: serverMetrics.registry,
-      instance: serverSnapshots.instance,
-      logger: quietLogger(),
-    });
-    const server = await listen(app, { host: '127.0.0.1', port: 0, logger: quietLogger() });
+    const server = await serveInProcess(redis, prefix);
     url = server.url;
-    closers.push(() => server.close());
+    resources.add(() => server.close());
   });
 
   afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    await producer.disconnect();
-    await lagAdmin.disconnect();
-    await webhook.close();
-    await admin.deleteGroups([group]).catch(() => undefined);
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(topic));
-    await admin.deleteTopics({ topics });
-    await admin.disconnect();
-    await store.close();
-    rmSync(lake, { recursive: true, force: true });
-    await deleteKeys(redis, prefix);
+    await resources.release();
   });
 
   /** One `strata ingest` replica, in process: the real sink with its metrics published to Redis. */
@@ -122,7 +100,7 @@ describe('monitoring the real ingest sink', () => {
       await service.close();
       await publisher.close();
     };
-    closers.push(stop);
+    resources.add(stop);
     return { stop };
   }
 
@@ -131,18 +109,9 @@ describe('monitoring the real ingest sink', () => {
     for (let start = 0; start < count; start += 500) {
       const messages = Array.from({ length: Math.min(500, count - start) }, (_, i) => ({
         key: 'bitcoin',
-        value: JSON.stringify({
-          id: 'bitcoin',
-          symbol: 'btc',
-          name: 'Bitcoin',
-          price: 60_000 + from + start + i,
-          market_cap: 1.2e12,
-          total_volume: 3.1e10,
-          price_change_percentage_24h: -1.25,
-          last_updated: now,
-        }),
+        value: priceJson(from + start + i, now),
       }));
-      await producer.send({ topic, acks: -1, messages });
+      await kafkaTopic.producer.send({ topic, acks: -1, messages });
     }
   }
 
@@ -151,7 +120,7 @@ describe('monitoring the real ingest sink', () => {
     const monitorSnapshots = new MetricsSnapshotPublisher(redis, keys, monitorMetrics.registry, {
       role: 'monitor',
     });
-    closers.push(() => monitorSnapshots.close());
+    resources.add(() => monitorSnapshots.close());
     const logger = quietLogger();
     const monitor = new Monitor({
       pipeline,
@@ -159,12 +128,12 @@ describe('monitoring the real ingest sink', () => {
       keys,
       metrics: monitorMetrics,
       logger,
-      sinks: [new LogSink(logger), new WebhookSink({ url: webhook.url, timeoutMs: 2_000, logger })],
+      sinks: sinksTo(webhook, pipeline, logger),
       kafkaAdmin: lagAdmin,
       objectStore: store,
       publishOwnMetrics: () => monitorSnapshots.publish(),
     });
-    closers.push(() => monitor.close());
+    resources.add(() => monitor.close());
 
     const first = await startIngest('ingest-1');
     await produce(0, 100);

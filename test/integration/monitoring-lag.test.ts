@@ -1,18 +1,18 @@
-import type { Admin, Consumer, Producer } from 'kafkajs';
+import type { Admin, Consumer } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LogSink, WebhookSink } from '../../src/monitoring/alerts/sinks.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
-import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
 import { readMonitoringStatus } from '../../src/monitoring/status.ts';
 import { deleteKeys } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { Resources, createTestTopic, type TestTopic } from './ingest-support.ts';
 import {
+  connectLagAdmin,
   connectRedis,
   kafkaClient,
   quietLogger,
-  settings,
+  sinksTo,
   startWebhookReceiver,
   testPipeline,
   uniqueName,
@@ -22,42 +22,31 @@ import {
 describe('Kafka lag monitoring against a real broker', () => {
   const kafka = kafkaClient();
   const redis = connectRedis();
+  let resources: Resources;
+  let kafkaTopic: TestTopic;
   let topic: string;
   let group: string;
   let prefix: string;
   let admin: Admin;
-  let testAdmin: Admin;
-  let producer: Producer;
   let consumers: Consumer[];
   let webhook: WebhookReceiver;
-  let cleanups: Array<() => Promise<void> | void>;
 
   beforeEach(async () => {
-    topic = uniqueName('topic');
-    group = uniqueName('group');
+    resources = new Resources();
     prefix = `${uniqueName('prefix')}:`;
-    consumers = [];
-    cleanups = [];
-    testAdmin = kafka.admin();
-    await testAdmin.connect();
-    await testAdmin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-    producer = kafka.producer();
-    await producer.connect();
-    admin = createLagAdmin(settings.kafkaBrokers, quietLogger());
-    await admin.connect();
+    resources.add(() => deleteKeys(redis, prefix));
+    kafkaTopic = await createTestTopic(resources, kafka, 2);
+    ({ topic, groupId: group } = kafkaTopic);
+    admin = await connectLagAdmin();
+    resources.add(() => admin.disconnect());
     webhook = await startWebhookReceiver();
+    resources.add(() => webhook.close());
+    consumers = [];
   });
 
   afterEach(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
     for (const c of consumers) await c.disconnect();
-    await producer.disconnect();
-    await admin.disconnect();
-    await webhook.close();
-    await testAdmin.deleteGroups([group]).catch(() => undefined);
-    await testAdmin.deleteTopics({ topics: [topic] });
-    await testAdmin.disconnect();
-    await deleteKeys(redis, prefix);
+    await resources.release();
   });
 
   /** Stands in for `strata ingest`: a consumer group that commits what it has read. */
@@ -82,7 +71,7 @@ describe('Kafka lag monitoring against a real broker', () => {
   async function produce(count: number): Promise<void> {
     for (let start = 0; start < count; start += 500) {
       const n = Math.min(500, count - start);
-      await producer.send({
+      await kafkaTopic.producer.send({
         topic,
         messages: Array.from({ length: n }, (_, i) => ({
           key: String((start + i) % 7),
@@ -96,7 +85,7 @@ describe('Kafka lag monitoring against a real broker', () => {
     const { pipeline, cleanup } = testPipeline(
       `monitoring:\n  lag:\n    groups:\n      - { group: ${group}, topic: ${topic} }\n    ${lag}\n  storage:\n    enabled: false\nalerts:\n  rules:\n${rules}`,
     );
-    cleanups.push(cleanup);
+    resources.add(cleanup);
     const logger = quietLogger();
     const monitor = new Monitor({
       pipeline,
@@ -104,11 +93,11 @@ describe('Kafka lag monitoring against a real broker', () => {
       keys: new MonitorKeys(prefix),
       metrics: new ProcessMetrics({ defaultMetrics: false }),
       logger,
-      sinks: [new LogSink(logger), new WebhookSink({ url: webhook.url, timeoutMs: 2_000, logger })],
+      sinks: sinksTo(webhook, pipeline, logger),
       kafkaAdmin: admin,
       intervalMs: 200,
     });
-    cleanups.push(() => monitor.close());
+    resources.add(() => monitor.close());
     return monitor;
   }
 
@@ -208,7 +197,7 @@ describe('Kafka lag monitoring against a real broker', () => {
     const { pipeline, cleanup } = testPipeline(
       `monitoring:\n  lag:\n    groups:\n      - { group: ${group}, topic: ${topic}-missing }\n  storage:\n    enabled: false\n`,
     );
-    cleanups.push(cleanup);
+    resources.add(cleanup);
     const monitor = new Monitor({
       pipeline,
       redis,
@@ -218,7 +207,7 @@ describe('Kafka lag monitoring against a real broker', () => {
       sinks: [],
       kafkaAdmin: admin,
     });
-    cleanups.push(() => monitor.close());
+    resources.add(() => monitor.close());
     const pass = await monitor.runOnce();
     expect(pass.lag?.[0]).toMatchObject({
       status: 'UNKNOWN',

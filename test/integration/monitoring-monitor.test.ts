@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertEngine } from '../../src/monitoring/alerts/engine.ts';
-import { LogSink, WebhookSink } from '../../src/monitoring/alerts/sinks.ts';
+import { WebhookSink } from '../../src/monitoring/alerts/sinks.ts';
 import { AlertStore } from '../../src/monitoring/alerts/store.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
 import { MetricHistory } from '../../src/monitoring/metrics/history.ts';
@@ -14,6 +14,7 @@ import { waitFor } from '../helpers/wait.ts';
 import {
   connectRedis,
   quietLogger,
+  sinksTo,
   startWebhookReceiver,
   testPipeline,
   uniqueName,
@@ -62,7 +63,7 @@ describe('the monitor process: one evaluator at a time, metrics from every role,
       keys,
       metrics: new ProcessMetrics({ defaultMetrics: false }),
       logger,
-      sinks: [new LogSink(logger), new WebhookSink({ url: webhook.url, timeoutMs: 2_000, logger })],
+      sinks: sinksTo(webhook, pipeline, logger),
       intervalMs: 100,
       leaseTtlMs: 1_000,
     });

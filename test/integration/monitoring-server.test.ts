@@ -1,20 +1,19 @@
-import type { Admin } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
-import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
 import { Monitor } from '../../src/monitoring/monitor.ts';
-import { createApp } from '../../src/server/app.ts';
-import { assertSafeBinding, listen, type RunningServer } from '../../src/server/server.ts';
+import { assertSafeBinding, type RunningServer } from '../../src/server/server.ts';
 import { UsageError } from '../../src/shared/errors.ts';
 import { deleteKeys } from '../helpers/redis.ts';
+import { Resources, createTestTopic } from './ingest-support.ts';
 import {
+  connectLagAdmin,
   connectRedis,
   kafkaClient,
   parsePrometheusText,
   quietLogger,
-  settings,
+  serveInProcess,
   testPipeline,
   uniqueName,
 } from './monitoring-support.ts';
@@ -24,72 +23,43 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
   const kafka = kafkaClient();
   let prefix: string;
   let keys: MonitorKeys;
-  const closers: Array<() => Promise<unknown> | void> = [];
+  let resources: Resources;
 
   beforeEach(() => {
+    resources = new Resources();
     prefix = `${uniqueName('prefix')}:`;
     keys = new MonitorKeys(prefix);
+    resources.add(() => deleteKeys(redis, prefix));
   });
 
   afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    await deleteKeys(redis, prefix);
+    await resources.release();
   });
 
   async function serve(apiToken?: string): Promise<RunningServer> {
-    const metrics = new ProcessMetrics();
-    const snapshots = new MetricsSnapshotPublisher(redis, keys, metrics.registry, {
-      role: 'server',
-    });
-    const app = createApp({
-      redis,
-      keyPrefix: prefix,
-      registry: metrics.registry,
-      instance: snapshots.instance,
-      logger: quietLogger(),
-      apiToken,
-    });
-    const server = await listen(app, {
-      host: '127.0.0.1',
-      port: 0,
-      apiToken,
-      logger: quietLogger(),
-    });
-    closers.push(() => server.close());
+    const server = await serveInProcess(redis, prefix, apiToken);
+    resources.add(() => server.close());
     return server;
   }
 
   /** A real topic with 25 unread messages for a group, and a monitor pass that measured it. */
   async function lagOnARealTopic() {
-    const topic = uniqueName('topic');
-    const group = uniqueName('group');
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    closers.push(async () => {
-      await admin.deleteTopics({ topics: [topic] });
-      await admin.disconnect();
-    });
-    const producer = kafka.producer();
-    await producer.connect();
+    const { topic, groupId: group, producer } = await createTestTopic(resources, kafka, 1);
     await producer.send({
       topic,
       messages: Array.from({ length: 25 }, (_, i) => ({ value: `m${i}` })),
     });
-    await producer.disconnect();
-
-    const lagAdmin: Admin = createLagAdmin(settings.kafkaBrokers, quietLogger());
-    await lagAdmin.connect();
-    closers.push(() => lagAdmin.disconnect());
+    const lagAdmin = await connectLagAdmin();
+    resources.add(() => lagAdmin.disconnect());
     const monitorMetrics = new ProcessMetrics({ defaultMetrics: false });
     const monitorSnapshots = new MetricsSnapshotPublisher(redis, keys, monitorMetrics.registry, {
       role: 'monitor',
     });
-    closers.push(() => monitorSnapshots.close());
+    resources.add(() => monitorSnapshots.close());
     const { pipeline, cleanup } = testPipeline(
       `monitoring:\n  lag:\n    groups: [{ group: ${group}, topic: ${topic} }]\n  storage:\n    enabled: false\n`,
     );
-    closers.push(cleanup);
+    resources.add(cleanup);
     const monitor = new Monitor({
       pipeline,
       redis,
@@ -100,7 +70,7 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
       kafkaAdmin: lagAdmin,
       publishOwnMetrics: () => monitorSnapshots.publish(),
     });
-    closers.push(() => monitor.close());
+    resources.add(() => monitor.close());
     await monitor.runOnce();
     return { topic, group };
   }
@@ -120,7 +90,7 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
         instance,
       });
       await publisher.publish();
-      closers.push(() => publisher.close());
+      resources.add(() => publisher.close());
     }
     const server = await serve();
 

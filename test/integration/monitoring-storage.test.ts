@@ -1,38 +1,21 @@
-import {
-  CreateBucketCommand,
-  DeleteBucketCommand,
-  DeleteObjectsCommand,
-  ListObjectsV2Command,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { objectKey } from '../../src/ingest/layout.ts';
 import { StorageStats } from '../../src/monitoring/storage/storage-stats.ts';
 import { S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
-import { uniqueName } from './monitoring-support.ts';
-
-const ENDPOINT = process.env.AWS_ENDPOINT_URL ?? 'http://127.0.0.1:5000';
-process.env.AWS_ACCESS_KEY_ID ??= 'test';
-process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
+import { Resources, awsEndpoint, createTestBucket } from './ingest-support.ts';
 
 describe('storage stats on S3 (moto)', () => {
-  const s3 = new S3Client({ endpoint: ENDPOINT, region: 'us-east-1', forcePathStyle: true });
-  let bucket: string;
+  const resources = new Resources();
   let store: ObjectStore;
 
   beforeEach(async () => {
-    bucket = uniqueName('lake');
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    store = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: ENDPOINT });
+    const bucket = await createTestBucket(resources);
+    store = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: awsEndpoint });
+    resources.add(() => store.close());
   });
 
   afterEach(async () => {
-    await store.close();
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    const objects = (listed.Contents ?? []).map((o) => ({ Key: o.Key! }));
-    if (objects.length > 0)
-      await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
-    await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await resources.release();
   });
 
   it('counts per day with S3 listings that start after the last key counted', async () => {

@@ -1,18 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { parsePipeline, type LoadedPipeline } from '../../src/assets/config/index.ts';
+import type { AlertSink } from '../../src/monitoring/alerts/sinks.ts';
+import { MonitorKeys } from '../../src/monitoring/keys.ts';
+import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';
+import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
+import { MetricsSnapshotPublisher } from '../../src/monitoring/metrics/snapshot.ts';
+import { alertSinks } from '../../src/monitoring/runtime.ts';
+import { createApp } from '../../src/server/app.ts';
+import { listen, type RunningServer } from '../../src/server/server.ts';
 import { createLogger, type Logger } from '../../src/shared/logger.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 
 /**
- * Shared pieces of the monitoring integration tests: a unique Redis prefix and Kafka names per
- * test, a local webhook receiver, temp configs, polling, and cleanup of all of it.
+ * Shared pieces of the monitoring integration tests: unique Redis prefixes and Kafka names per
+ * test, the monitor's Kafka admin, a local webhook receiver and the sinks that reach it, temp
+ * configs, an in-process `strata serve`, and a strict Prometheus text reader.
  */
 
 export const settings = serviceSettings();
@@ -37,11 +47,18 @@ export function kafkaClient(): Kafka {
   });
 }
 
+/** The lag admin `strata monitor` uses, connected; the caller disconnects it. */
+export async function connectLagAdmin(): Promise<Admin> {
+  const admin = createLagAdmin(settings.kafkaBrokers, quietLogger());
+  await admin.connect();
+  return admin;
+}
+
 /** A pipeline with one noop asset plus the sections a test adds; written to a temp dir. */
 export function testPipeline(
   extra: string,
   assets = 'assets:\n  a:\n    kind: noop\n',
-): { pipeline: LoadedPipeline; file: string; cleanup: () => void } {
+): { pipeline: LoadedPipeline; file: string; cleanup: () => Promise<void> } {
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-mon-'));
   const file = path.join(dir, 'pipeline.yaml');
   const text = `version: 1\n${assets}${extra}`;
@@ -49,7 +66,7 @@ export function testPipeline(
   return {
     pipeline: parsePipeline(text, file, {}),
     file,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
@@ -77,6 +94,36 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     received,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/** The sinks `strata monitor` builds from the pipeline (log, webhook), the webhook's URL ours. */
+export function sinksTo(
+  webhook: WebhookReceiver,
+  pipeline: LoadedPipeline,
+  logger: Logger,
+): AlertSink[] {
+  return alertSinks(pipeline, { [pipeline.alerts.webhook.urlEnv]: webhook.url }, logger);
+}
+
+/** `strata serve` in this process on 127.0.0.1:0, serving the deployment under `prefix`. */
+export async function serveInProcess(
+  redis: Redis,
+  prefix: string,
+  apiToken?: string,
+): Promise<RunningServer> {
+  const metrics = new ProcessMetrics();
+  const snapshots = new MetricsSnapshotPublisher(redis, new MonitorKeys(prefix), metrics.registry, {
+    role: 'server',
+  });
+  const app = createApp({
+    redis,
+    keyPrefix: prefix,
+    registry: metrics.registry,
+    instance: snapshots.instance,
+    logger: quietLogger(),
+    apiToken,
+  });
+  return listen(app, { host: '127.0.0.1', port: 0, apiToken, logger: quietLogger() });
 }
 
 /** A port nothing listens on: bound, read, released. */
