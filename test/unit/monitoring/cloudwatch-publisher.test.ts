@@ -6,7 +6,10 @@ import type {
 } from '@aws-sdk/client-cloudwatch';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { CloudWatchPublisher } from '../../../src/monitoring/cloudwatch/publisher.ts';
+import {
+  CloudWatchPublisher,
+  type CloudWatchPublisherOptions,
+} from '../../../src/monitoring/cloudwatch/publisher.ts';
 import { ProcessMetrics } from '../../../src/monitoring/metrics/registry.ts';
 
 /** A CloudWatch stand-in answering each call with the next scripted outcome (pure publisher logic). */
@@ -33,6 +36,20 @@ function capturedLogger() {
   return { logger: pino({ level: 'debug' }, stream), lines };
 }
 
+/** A publisher over `client` that flushes only when told; each test states its buffer and extras. */
+function publisherOver(
+  client: CloudWatchPublisherOptions['client'],
+  options: Pick<CloudWatchPublisherOptions, 'maxBuffer'> & Partial<CloudWatchPublisherOptions>,
+): CloudWatchPublisher {
+  return new CloudWatchPublisher({
+    client,
+    namespace: 'N',
+    flushIntervalMs: 60_000,
+    logger: capturedLogger().logger,
+    ...options,
+  });
+}
+
 const datums = (n: number): MetricDatum[] =>
   Array.from({ length: n }, (_, i) => ({ MetricName: 'M', Value: i }));
 const error = (name: string, status: number) =>
@@ -41,13 +58,7 @@ const error = (name: string, status: number) =>
 describe('CloudWatch publisher', () => {
   it('sends within the per-call limit, in order', async () => {
     const { client, calls } = scriptedClient([]);
-    const publisher = new CloudWatchPublisher({
-      client,
-      namespace: 'N',
-      maxBuffer: 10_000,
-      flushIntervalMs: 60_000,
-      logger: capturedLogger().logger,
-    });
+    const publisher = publisherOver(client, { maxBuffer: 10_000 });
     publisher.enqueue(datums(2500));
     await publisher.flush();
     expect(calls.map((c) => c.length)).toEqual([1000, 1000, 500]);
@@ -63,14 +74,7 @@ describe('CloudWatch publisher', () => {
       'ok',
     ]);
     const metrics = new ProcessMetrics({ defaultMetrics: false });
-    const publisher = new CloudWatchPublisher({
-      client,
-      namespace: 'N',
-      maxBuffer: 100,
-      flushIntervalMs: 60_000,
-      logger,
-      metrics: metrics.monitor(),
-    });
+    const publisher = publisherOver(client, { maxBuffer: 100, logger, metrics: metrics.monitor() });
     publisher.enqueue(datums(3));
     await publisher.flush();
     await publisher.flush();
@@ -93,13 +97,9 @@ describe('CloudWatch publisher', () => {
       'ok',
       error('InvalidParameterValue', 400),
     ]);
-    const publisher = new CloudWatchPublisher({
-      client,
-      namespace: 'N',
+    const publisher = publisherOver(client, {
       maxBuffer: 5_000,
-      flushIntervalMs: 60_000,
       backoff: { initialMs: 1, maxMs: 2 },
-      logger: capturedLogger().logger,
     });
     publisher.enqueue(datums(1500));
     await publisher.flush();
@@ -109,13 +109,7 @@ describe('CloudWatch publisher', () => {
 
   it('drops the oldest datums beyond its buffer, never blocking the caller', async () => {
     const { client, calls } = scriptedClient([]);
-    const publisher = new CloudWatchPublisher({
-      client,
-      namespace: 'N',
-      maxBuffer: 10,
-      flushIntervalMs: 60_000,
-      logger: capturedLogger().logger,
-    });
+    const publisher = publisherOver(client, { maxBuffer: 10 });
     publisher.enqueue(datums(25));
     expect(publisher.stats()).toEqual({ buffered: 10, sent: 0, dropped: 15 });
     await publisher.flush();
