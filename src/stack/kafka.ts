@@ -1,13 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import {
-  formatHostPort,
-  isLoopback,
-  type HostPort,
-  type StackConfig,
-  type StackPaths,
-} from './config.ts';
+import { formatHostPort, type HostPort, type StackConfig, type StackPaths } from './config.ts';
 import { runToLog } from './commands.ts';
 import {
   KAFKA_LOG4J2_YAML,
@@ -16,8 +10,7 @@ import {
   renderServerProperties,
 } from './kafka-config.ts';
 import { JAVA, MAVEN, type Prerequisite } from './prerequisites.ts';
-import { isPortOpen } from './probe.ts';
-import type { ServerService, StackContext } from './service.ts';
+import { serverAt, type ServerService, type StackContext } from './service.ts';
 import { stampFor, stampMatches, writeStamp } from './stamps.ts';
 
 /** Healthy means a client can fetch cluster metadata, not merely that the port is open. */
@@ -93,12 +86,7 @@ async function ensureFormatted(context: StackContext): Promise<void> {
 export function kafkaService(config: StackConfig, paths: StackPaths): ServerService {
   return {
     name: 'kafka',
-    kind: 'server',
-    address: formatHostPort(config.kafka),
-    local: isLoopback(config.kafka.host),
-    isListening: () => isPortOpen(config.kafka),
-    isHealthy: async () =>
-      (await isPortOpen(config.kafka)) && (await kafkaAnswersMetadata(config.kafka)),
+    ...serverAt(config.kafka, () => kafkaAnswersMetadata(config.kafka)),
     prerequisites: (): Prerequisite[] => (jarsCached(paths) ? [JAVA] : [JAVA, MAVEN]),
     prepare: async (context) => {
       await ensureJars(context);

@@ -1,14 +1,7 @@
 import fs from 'node:fs';
-import {
-  formatHostPort,
-  isLoopback,
-  type HostPort,
-  type StackConfig,
-  type StackPaths,
-} from './config.ts';
+import { formatHostPort, type HostPort, type StackConfig, type StackPaths } from './config.ts';
 import { venvBin, venvPrerequisites } from './python-env.ts';
-import { isPortOpen } from './probe.ts';
-import type { ServerService } from './service.ts';
+import { serverAt, type ServerService } from './service.ts';
 
 export async function motoAnswers(endpoint: HostPort, timeoutMs = 2_000): Promise<boolean> {
   try {
@@ -26,11 +19,7 @@ export function motoService(config: StackConfig, paths: StackPaths): ServerServi
   const workDir = paths.motoDir;
   return {
     name: 'moto',
-    kind: 'server',
-    address: formatHostPort(config.moto),
-    local: isLoopback(config.moto.host),
-    isListening: () => isPortOpen(config.moto),
-    isHealthy: async () => (await isPortOpen(config.moto)) && (await motoAnswers(config.moto)),
+    ...serverAt(config.moto, () => motoAnswers(config.moto)),
     prerequisites: () => venvPrerequisites(config),
     prepare: async (context) => {
       await context.ensureVenv();

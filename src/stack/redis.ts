@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { Redis } from 'ioredis';
-import { formatHostPort, isLoopback, type StackConfig, type StackPaths } from './config.ts';
+import { formatHostPort, type StackConfig, type StackPaths } from './config.ts';
 import { REDIS, type Prerequisite } from './prerequisites.ts';
-import { isPortOpen } from './probe.ts';
-import type { ServerService } from './service.ts';
+import { serverAt, type ServerService } from './service.ts';
 
 /**
  * The settings production needs too: AOF so queued jobs survive a restart, and noeviction so
@@ -45,12 +44,7 @@ export async function redisAnswersPing(url: string, timeoutMs = 2_000): Promise<
 export function redisService(config: StackConfig, paths: StackPaths): ServerService {
   return {
     name: 'redis',
-    kind: 'server',
-    address: formatHostPort(config.redis),
-    local: isLoopback(config.redis.host),
-    isListening: () => isPortOpen(config.redis),
-    isHealthy: async () =>
-      (await isPortOpen(config.redis)) && (await redisAnswersPing(config.redisUrl)),
+    ...serverAt(config.redis, () => redisAnswersPing(config.redisUrl)),
     prerequisites: (): Prerequisite[] => [REDIS],
     prepare: () => {
       fs.mkdirSync(paths.redisDir, { recursive: true });

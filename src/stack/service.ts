@@ -1,5 +1,13 @@
-import type { ServiceName, StackConfig, StackPaths } from './config.ts';
+import {
+  formatHostPort,
+  isLoopback,
+  type HostPort,
+  type ServiceName,
+  type StackConfig,
+  type StackPaths,
+} from './config.ts';
 import type { Prerequisite } from './prerequisites.ts';
+import { isPortOpen } from './probe.ts';
 import type { SpawnSpec } from './processes.ts';
 
 /** What a service's install and start steps may use. */
@@ -30,6 +38,23 @@ export interface ServerService extends ServiceBase {
   /** Something accepts connections: maybe a server still starting, maybe a stranger. */
   isListening(): Promise<boolean>;
   spawnSpec(): SpawnSpec;
+}
+
+/**
+ * What a server service derives from its address: startable only on this machine, listening
+ * when the port accepts connections, healthy only when its own protocol answers there too.
+ */
+export function serverAt(
+  endpoint: HostPort,
+  answers: () => Promise<boolean>,
+): Pick<ServerService, 'kind' | 'address' | 'local' | 'isListening' | 'isHealthy'> {
+  return {
+    kind: 'server',
+    address: formatHostPort(endpoint),
+    local: isLoopback(endpoint.host),
+    isListening: () => isPortOpen(endpoint),
+    isHealthy: async () => (await isPortOpen(endpoint)) && (await answers()),
+  };
 }
 
 /** A program in the venv (dbt): installed, never started. */
