@@ -134,7 +134,7 @@ function assetTable(assets: readonly AssetView[], now: number): string {
       ? `${badge('failed', 'blocked')} <span class="small">${e(a.blockedReason ?? '')}</span>`
       : 'no';
     const error = a.error ? `<div class="err small">${e(a.error)}</div>` : '';
-    return `<tr id="asset-${e(a.key)}" class="${assetClasses(a)}"><td><strong>${e(a.key)}</strong>${description}</td><td>${e(a.kind)}</td><td>${badge(a.outcome)} <span class="small muted" title="${e(isoTime(a.lastMaterializedAt))}">${e(ago(a.lastMaterializedAt, now))}</span>${error}</td><td>${run}</td><td title="${e(isoTime(a.dataTime))}">${e(isoTime(a.dataTime))}<div class="small muted">${e(ago(a.dataTime, now))}</div></td><td>${badge(a.freshness)}</td><td>${checksCell(a.checks)}</td><td>${blocked}</td></tr>`;
+    return `<tr id="asset-${e(a.key)}" class="${assetClasses(a)}"><td><strong>${e(a.key)}</strong>${description}</td><td>${e(a.kind)}</td><td>${badge(a.outcome)} <span class="small muted" title="${e(isoTime(a.lastMaterializedAt))}">${e(ago(a.lastMaterializedAt, now))}</span>${error}</td><td class="nowrap">${run}</td><td class="nowrap" title="${e(isoTime(a.dataTime))}">${e(isoTime(a.dataTime))}<div class="small muted">${e(ago(a.dataTime, now))}</div></td><td>${badge(a.freshness)}</td><td>${checksCell(a.checks)}</td><td>${blocked}</td></tr>`;
   });
   return `<section id="assets"><h2>Assets</h2><table><thead><tr><th>Asset</th><th>Kind</th><th>Last materialization</th><th>Latest run</th><th>Data time</th><th>Freshness</th><th>Checks</th><th>Blocked</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }

@@ -16,9 +16,9 @@ export interface LayoutOptions {
 }
 
 export const DEFAULT_LAYOUT: LayoutOptions = {
-  boxWidth: 220,
+  boxWidth: 236,
   boxHeight: 88,
-  gapX: 70,
+  gapX: 60,
   gapY: 24,
   margin: 16,
 };

@@ -3,8 +3,8 @@
  * Outcome colours fill the boxes; freshness colours the pill; blocked draws a dashed red frame.
  */
 export const PAGE_CSS = `
-:root { --ok:#2e7d32; --ok-bg:#e8f5e9; --bad:#c62828; --bad-bg:#fdecea; --warn:#b26a00; --warn-bg:#fff4e0;
-  --run:#1565c0; --run-bg:#e3f2fd; --muted:#757575; --muted-bg:#f2f2f2; --line:#d0d4da; --text:#1f2328; }
+:root { --ok:#2e7d32; --ok-bg:#e1f2e3; --bad:#c62828; --bad-bg:#fbd8d5; --warn:#b26a00; --warn-bg:#fff4e0;
+  --run:#1565c0; --run-bg:#e3f2fd; --muted:#757575; --muted-bg:#ececec; --line:#d0d4da; --text:#1f2328; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--text); background: #fafbfc; }
 header { display: flex; align-items: baseline; gap: 24px; padding: 12px 24px; background: #24292f; color: #fff; }
@@ -27,14 +27,14 @@ svg.graph text.line { fill: #444; }
 svg.graph text.pill-text { font-size: 10px; text-anchor: middle; fill: #fff; font-weight: 600; }
 svg.graph .edge { fill: none; stroke: #8c959f; stroke-width: 1.5; }
 svg.graph .arrow-head { fill: #8c959f; }
-svg.graph .box { stroke-width: 1.5; fill: #fff; stroke: var(--line); }
+svg .box { stroke-width: 1.5; fill: #fff; stroke: var(--line); }
 svg.graph a:hover .box { stroke-width: 2.5; }
 .outcome-succeeded .box { fill: var(--ok-bg); stroke: var(--ok); }
 .outcome-failed .box { fill: var(--bad-bg); stroke: var(--bad); }
 .outcome-skipped .box, .outcome-cancelled .box { fill: var(--muted-bg); stroke: var(--muted); stroke-dasharray: 4 3; }
 .outcome-running .box, .outcome-queued .box { fill: var(--run-bg); stroke: var(--run); }
 .outcome-never .box { fill: #fff; stroke: var(--muted); stroke-dasharray: 2 3; }
-.blocked .box { stroke: var(--bad); stroke-width: 3; stroke-dasharray: 8 4; }
+.blocked .box { stroke: #8e0000; stroke-width: 3; stroke-dasharray: 8 4; }
 .freshness-pill { fill: var(--muted); }
 .freshness-fresh .freshness-pill { fill: var(--ok); }
 .freshness-warn .freshness-pill { fill: #e09100; }
@@ -51,6 +51,7 @@ th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid #eaeef2; 
 th { background: #f6f8fa; font-weight: 600; font-size: 12px; text-transform: uppercase; letter-spacing: .03em; color: #57606a; }
 tr:target { background: #fff8c5; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.nowrap { white-space: nowrap; }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: var(--muted-bg); color: var(--muted); }
 .b-succeeded, .b-fresh, .b-OK, .b-passed { background: var(--ok-bg); color: var(--ok); }
 .b-failed, .b-fail, .b-error, .b-STOP, .b-STALL, .b-REWIND, .b-UNKNOWN { background: var(--bad-bg); color: var(--bad); }

@@ -74,7 +74,7 @@ function assetBox(node: LayoutNode, view: AssetView, layout: GraphLayout, now: n
     `<rect class="box" width="${w}" height="${h}" rx="6"/>`,
     `<rect class="freshness-pill" x="${w - 64}" y="8" width="56" height="16" rx="8"/>`,
     `<text x="${w - 36}" y="20" class="pill-text">${escapeHtml(view.freshness)}</text>`,
-    text(21, 'key', truncate(view.key, 20)),
+    text(21, 'key', truncate(view.key, 19)),
     text(39, 'line', `${view.kind} · ${view.outcome}`),
     text(56, 'line', `data ${ago(view.dataTime, now)}`),
     text(
