@@ -1,9 +1,8 @@
 import { UsageError, WorkFailedError, errorMessage } from '../shared/errors.ts';
 
 /** The contract: 0 ok, 1 the work failed (a check, a model), 2 bad usage or config. */
-export const EXIT_OK = 0;
-export const EXIT_WORK_FAILED = 1;
-export const EXIT_USAGE = 2;
+const EXIT_WORK_FAILED = 1;
+const EXIT_USAGE = 2;
 
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError) return EXIT_USAGE;

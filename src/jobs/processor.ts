@@ -14,7 +14,7 @@ import type { RunStore } from './run-store.ts';
 import type { OrchestratorSettings } from './settings.ts';
 
 /** The pool that stands for DuckDB's single writer: one holder across all workers. */
-export const WAREHOUSE_POOL = 'warehouse:duckdb';
+const WAREHOUSE_POOL = 'warehouse:duckdb';
 
 export interface ProcessorDeps {
   pipeline: LoadedPipeline;
@@ -123,7 +123,7 @@ async function notStartable(
 }
 
 /** The pools an asset's materialization takes: its named pool and, on DuckDB, the writer. */
-export function poolLimits(
+function poolLimits(
   deps: Pick<ProcessorDeps, 'pipeline' | 'materializers'>,
   spec: AssetSpec,
 ): Map<string, number> {

@@ -6,7 +6,7 @@ import { z } from 'zod';
  * loudly where it is read rather than deep inside a renderer.
  */
 
-export const RUN_TRIGGERS = ['manual', 'schedule', 'freshness', 'upstream'] as const;
+const RUN_TRIGGERS = ['manual', 'schedule', 'freshness', 'upstream'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

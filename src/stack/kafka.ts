@@ -14,7 +14,7 @@ import { serverAt, type ServerService, type StackContext } from './service.ts';
 import { stampFor, stampMatches, writeStamp } from './stamps.ts';
 
 /** Healthy means a client can fetch cluster metadata, not merely that the port is open. */
-export async function kafkaAnswersMetadata(broker: HostPort, timeoutMs = 5_000): Promise<boolean> {
+async function kafkaAnswersMetadata(broker: HostPort, timeoutMs = 5_000): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'strata-stack-probe',
     brokers: [formatHostPort(broker)],

@@ -3,7 +3,7 @@ import { formatHostPort, type HostPort, type StackConfig, type StackPaths } from
 import { venvBin, venvPrerequisites } from './python-env.ts';
 import { serverAt, type ServerService } from './service.ts';
 
-export async function motoAnswers(endpoint: HostPort, timeoutMs = 2_000): Promise<boolean> {
+async function motoAnswers(endpoint: HostPort, timeoutMs = 2_000): Promise<boolean> {
   try {
     const response = await fetch(`http://${formatHostPort(endpoint)}/moto-api/`, {
       signal: AbortSignal.timeout(timeoutMs),

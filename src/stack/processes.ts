@@ -55,7 +55,7 @@ export interface ProcessInfo {
   cmdline?: string;
 }
 
-export function processInfo(pid: number): ProcessInfo {
+function processInfo(pid: number): ProcessInfo {
   try {
     process.kill(pid, 0);
   } catch (error) {

@@ -14,7 +14,7 @@ function venvExists(config: StackConfig): boolean {
   return fs.existsSync(venvBin(config, 'python'));
 }
 
-export function venvUpToDate(config: StackConfig, paths: StackPaths): boolean {
+function venvUpToDate(config: StackConfig, paths: StackPaths): boolean {
   return (
     venvExists(config) &&
     stampMatches(paths.venvStamp, stampFor(paths.requirements, config.venvDir))

@@ -22,7 +22,7 @@ export function redisServerArgs(config: Pick<StackConfig, 'redis'>, dataDir: str
   return settings.flat();
 }
 
-export async function redisAnswersPing(url: string, timeoutMs = 2_000): Promise<boolean> {
+async function redisAnswersPing(url: string, timeoutMs = 2_000): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: timeoutMs,

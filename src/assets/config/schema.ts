@@ -100,7 +100,7 @@ const noopAsset = z.strictObject({
   sleep: duration.optional(),
 });
 
-export const assetSchema = z.discriminatedUnion('kind', [dbtAsset, kafkaBatchesAsset, noopAsset]);
+const assetSchema = z.discriminatedUnion('kind', [dbtAsset, kafkaBatchesAsset, noopAsset]);
 
 const schedule = z
   .strictObject({
@@ -325,7 +325,6 @@ export const pipelineSchema = z.strictObject({
 
 export type RawPipeline = z.infer<typeof pipelineSchema>;
 export type RawAsset = z.infer<typeof assetSchema>;
-export type RawCheck = z.infer<typeof check>;
 export type RawAlertRule = z.infer<typeof alertRule>;
 
 function isKnownTimeZone(zone: string): boolean {

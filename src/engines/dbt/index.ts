@@ -1,4 +1,4 @@
-export { runDbt, dbtBuildModel, dbtSourceFreshness, failureSummary } from './runner.ts';
+export { runDbt, dbtBuildModel, failureSummary } from './runner.ts';
 export type { DbtRunOptions, DbtInvocationResult } from './types.ts';
 export type { ModelResult, TestResult, SourceFreshnessResult } from './artifacts.ts';
 export type { DbtEvent, DbtEventNode } from './events.ts';

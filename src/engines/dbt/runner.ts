@@ -261,13 +261,6 @@ export async function dbtBuildModel(
   return result;
 }
 
-/** Landing freshness of the dbt sources (sources.json). A stale source is a status, not a throw. */
-export function dbtSourceFreshness(
-  options: Omit<DbtRunOptions, 'args'> = {},
-): Promise<DbtInvocationResult> {
-  return runDbt({ ...options, args: ['source', 'freshness'] });
-}
-
 /** What failed, in dbt's words: failed models, failed error-severity tests, skipped models. */
 export function failureSummary(
   result: Pick<DbtInvocationResult, 'models' | 'tests' | 'logs'>,

@@ -157,7 +157,7 @@ export class MetricHistory {
   }
 }
 
-export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
+function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
   const parts = Object.keys(labels)
     .sort()
     .map((k) => `${k}=${JSON.stringify(labels[k])}`);

@@ -36,7 +36,6 @@ const snapshotSchema = z.object({
 });
 
 export type MetricFamily = z.infer<typeof familySchema>;
-export type MetricSample = z.infer<typeof sampleSchema>;
 export type InstanceSnapshot = z.infer<typeof snapshotSchema>;
 
 export async function snapshotOf(
