@@ -25,7 +25,7 @@ import { serviceSettings } from '../../src/shared/settings.ts';
  * configs, an in-process `strata serve`, and a strict Prometheus text reader.
  */
 
-export const settings = serviceSettings();
+const settings = serviceSettings();
 
 export function uniqueName(kind: string): string {
   return `test-mon-${kind}-${randomUUID().slice(0, 8)}`;
