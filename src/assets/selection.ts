@@ -30,14 +30,18 @@ function selectTerm(
   assets: ReadonlyMap<string, Pick<AssetSpec, 'tags' | 'kind'>>,
 ): Iterable<string> {
   if (term === '*') return graph.keys();
-  if (term.startsWith('tag:')) return byAttribute(term, 'tag', (a, v) => a.tags.includes(v), assets, tagsOf(assets));
-  if (term.startsWith('kind:')) return byAttribute(term, 'kind', (a, v) => a.kind === v, assets, kindsOf(assets));
+  if (term.startsWith('tag:'))
+    return byAttribute(term, 'tag', (a, v) => a.tags.includes(v), assets, tagsOf(assets));
+  if (term.startsWith('kind:'))
+    return byAttribute(term, 'kind', (a, v) => a.kind === v, assets, kindsOf(assets));
 
   const upstream = term.startsWith('+');
   const downstream = term.endsWith('+');
   const key = term.slice(upstream ? 1 : 0, downstream ? -1 : undefined);
   if (!graph.has(key)) {
-    throw new UsageError(`unknown asset "${key}" in selection "${term}"${didYouMean(key, graph.keys())}`);
+    throw new UsageError(
+      `unknown asset "${key}" in selection "${term}"${didYouMean(key, graph.keys())}`,
+    );
   }
   const result = new Set([key]);
   if (upstream) for (const k of graph.withUpstream(key)) result.add(k);

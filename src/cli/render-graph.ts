@@ -3,7 +3,11 @@ import { formatDuration } from '../shared/durations.ts';
 
 export type GraphFormat = 'text' | 'json' | 'mermaid';
 
-export function renderGraph(pipeline: LoadedPipeline, keys: readonly string[], format: GraphFormat): string {
+export function renderGraph(
+  pipeline: LoadedPipeline,
+  keys: readonly string[],
+  format: GraphFormat,
+): string {
   switch (format) {
     case 'json':
       return `${JSON.stringify(graphJson(pipeline, keys), null, 2)}\n`;
@@ -25,7 +29,8 @@ function graphJson(pipeline: LoadedPipeline, keys: readonly string[]): object {
         tags: asset?.tags ?? [],
         group: asset?.group ?? null,
         freshness: asset?.freshness ?? null,
-        checks: asset?.checks.map((c) => ({ name: c.name, type: c.type, severity: c.severity })) ?? [],
+        checks:
+          asset?.checks.map((c) => ({ name: c.name, type: c.type, severity: c.severity })) ?? [],
       };
     }),
   };
@@ -39,8 +44,12 @@ function text(pipeline: LoadedPipeline, keys: readonly string[]): string {
     const deps = asset.deps.length > 0 ? `<- ${asset.deps.join(', ')}` : '(source)';
     const freshness = asset.freshness
       ? [
-          asset.freshness.warnAfterMs !== undefined ? `warn>${formatDuration(asset.freshness.warnAfterMs)}` : '',
-          asset.freshness.failAfterMs !== undefined ? `fail>${formatDuration(asset.freshness.failAfterMs)}` : '',
+          asset.freshness.warnAfterMs !== undefined
+            ? `warn>${formatDuration(asset.freshness.warnAfterMs)}`
+            : '',
+          asset.freshness.failAfterMs !== undefined
+            ? `fail>${formatDuration(asset.freshness.failAfterMs)}`
+            : '',
         ]
           .filter(Boolean)
           .join(' ')

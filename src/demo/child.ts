@@ -26,6 +26,9 @@ export function startStrata(args: readonly string[], env: NodeJS.ProcessEnv = {}
   return { process: child, exited };
 }
 
-export async function runStrata(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+export async function runStrata(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<number> {
   return startStrata(args, env).exited;
 }

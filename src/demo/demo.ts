@@ -30,14 +30,18 @@ const CATCH_UP_TIMEOUT_MS = 120_000;
  */
 export async function runDemo(pipeline: LoadedPipeline, options: DemoOptions): Promise<number> {
   const { progress } = options;
-  progress('bringing the local stack up (Redis, Kafka, moto, dbt); the first time takes a minute or two');
+  progress(
+    'bringing the local stack up (Redis, Kafka, moto, dbt); the first time takes a minute or two',
+  );
   await stackUp({ onProgress: (line) => progress(`stack: ${line}`) });
 
   let exitCode = 0;
   for (let cycle = 1; ; cycle++) {
     exitCode = await runCycle(pipeline, options, cycle);
     if (options.once || options.signal.aborted) return exitCode;
-    progress(`cycle ${cycle} done; next in ${Math.round(options.intervalMs / 1000)}s (Ctrl-C to stop)`);
+    progress(
+      `cycle ${cycle} done; next in ${Math.round(options.intervalMs / 1000)}s (Ctrl-C to stop)`,
+    );
     try {
       await sleep(options.intervalMs, options.signal);
     } catch {
@@ -46,15 +50,29 @@ export async function runDemo(pipeline: LoadedPipeline, options: DemoOptions): P
   }
 }
 
-async function runCycle(pipeline: LoadedPipeline, options: DemoOptions, cycle: number): Promise<number> {
+async function runCycle(
+  pipeline: LoadedPipeline,
+  options: DemoOptions,
+  cycle: number,
+): Promise<number> {
   const { progress, configFile } = options;
   const config = ['--config', configFile];
 
-  progress(`[${cycle}] producing ${options.ticks} ticks of simulated prices to ${pipeline.kafka.topic}`);
-  await expectSuccess('produce', runStrata([...config, 'produce', '--count', String(options.ticks)]));
+  progress(
+    `[${cycle}] producing ${options.ticks} ticks of simulated prices to ${pipeline.kafka.topic}`,
+  );
+  await expectSuccess(
+    'produce',
+    runStrata([...config, 'produce', '--count', String(options.ticks)]),
+  );
 
-  progress(`[${cycle}] ingesting into ${pipeline.storage.kind === 'local' ? pipeline.storage.root : `s3://${pipeline.storage.bucket}`}`);
-  const ingest = startStrata([...config, 'ingest'], { STRATA_INGEST_MAX_AGE: DEMO_BATCH_AGE, STRATA_LOG_LEVEL: 'warn' });
+  progress(
+    `[${cycle}] ingesting into ${pipeline.storage.kind === 'local' ? pipeline.storage.root : `s3://${pipeline.storage.bucket}`}`,
+  );
+  const ingest = startStrata([...config, 'ingest'], {
+    STRATA_INGEST_MAX_AGE: DEMO_BATCH_AGE,
+    STRATA_LOG_LEVEL: 'warn',
+  });
   try {
     await waitUntilCaughtUp(pipeline, progress);
   } finally {
@@ -63,7 +81,14 @@ async function runCycle(pipeline: LoadedPipeline, options: DemoOptions, cycle: n
   }
 
   progress(`[${cycle}] materializing every asset`);
-  const materialized = await runStrata([...config, 'materialize', '*', '--inline', '--reason', `demo cycle ${cycle}`]);
+  const materialized = await runStrata([
+    ...config,
+    'materialize',
+    '*',
+    '--inline',
+    '--reason',
+    `demo cycle ${cycle}`,
+  ]);
 
   progress(`[${cycle}] status`);
   await runStrata([...config, 'status']);
@@ -71,7 +96,10 @@ async function runCycle(pipeline: LoadedPipeline, options: DemoOptions, cycle: n
 }
 
 /** Waits until the ingest group has committed every offset produced so far: all of it is durable. */
-async function waitUntilCaughtUp(pipeline: LoadedPipeline, progress: (m: string) => void): Promise<void> {
+async function waitUntilCaughtUp(
+  pipeline: LoadedPipeline,
+  progress: (m: string) => void,
+): Promise<void> {
   const kafka = new kafkajs.Kafka({
     clientId: 'strata-demo',
     brokers: serviceSettings().kafkaBrokers,
@@ -90,7 +118,9 @@ async function waitUntilCaughtUp(pipeline: LoadedPipeline, progress: (m: string)
       lastReported = lag;
       await sleep(1_000);
     }
-    throw new WorkFailedError(`ingest did not catch up within ${CATCH_UP_TIMEOUT_MS / 1000}s; see its log above`);
+    throw new WorkFailedError(
+      `ingest did not catch up within ${CATCH_UP_TIMEOUT_MS / 1000}s; see its log above`,
+    );
   } finally {
     await admin.disconnect();
   }

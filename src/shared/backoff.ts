@@ -10,7 +10,12 @@ export interface BackoffOptions {
   jitter?: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 200, maxMs: 30_000, factor: 2, jitter: 1 };
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  initialMs: 200,
+  maxMs: 30_000,
+  factor: 2,
+  jitter: 1,
+};
 
 export function backoffDelay(
   attempt: number,

@@ -42,10 +42,7 @@ export class NonRetriableError extends Error {
 /** A failure that may heal by itself: a dropped connection, throttling, a 5xx. */
 export class TransientError extends Error {
   override readonly name = 'TransientError';
-  constructor(
-    message: string,
-    options?: ErrorOptions & { retryAfterMs?: number },
-  ) {
+  constructor(message: string, options?: ErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;
   }

@@ -14,7 +14,16 @@ export function createLogger(name: string, level = process.env.STRATA_LOG_LEVEL 
       base: { role: name, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: {
-        paths: ['*.password', '*.secretAccessKey', '*.token', '*.apiKey', '*.authorization', 'password', 'token', 'apiKey'],
+        paths: [
+          '*.password',
+          '*.secretAccessKey',
+          '*.token',
+          '*.apiKey',
+          '*.authorization',
+          'password',
+          'token',
+          'apiKey',
+        ],
         censor: '[redacted]',
       },
     },

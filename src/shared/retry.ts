@@ -11,7 +11,10 @@ export interface RetryOptions {
 }
 
 /** Runs `fn` until it succeeds, a non-transient error occurs, or attempts run out. */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function withRetry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const retryIf = options.retryIf ?? isTransient;
   for (let attempt = 1; ; attempt++) {
     try {

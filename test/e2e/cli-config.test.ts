@@ -44,7 +44,10 @@ describe('strata graph', () => {
   it('prints the four shipped assets in dependency order', async () => {
     const result = await runCli(['graph']);
     expect(result.code).toBe(0);
-    const keys = result.stdout.trim().split('\n').map((line) => line.split(/\s+/)[0]);
+    const keys = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(/\s+/)[0]);
     expect(keys).toEqual(['raw_crypto_batches', 'crypto_raw', 'crypto_stage', 'crypto_curated']);
   });
 

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** Writes a pipeline config into a fresh temp folder; returns its path and a cleanup. */
-export function writeTempConfig(text: string, name = 'pipeline.yaml'): { file: string; cleanup: () => void } {
+export function writeTempConfig(
+  text: string,
+  name = 'pipeline.yaml',
+): { file: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'strata-config-'));
   const file = path.join(dir, name);
   writeFileSync(file, text);

@@ -1,7 +1,14 @@
 import path from 'node:path';
 import { parseDuration } from '../../shared/durations.ts';
 import type { RawAlertRule, RawAsset, RawPipeline } from './schema.ts';
-import type { AlertRuleSpec, AlertSettings, AssetSpec, FreshnessPolicy, MonitoringSettings, Pipeline } from './types.ts';
+import type {
+  AlertRuleSpec,
+  AlertSettings,
+  AssetSpec,
+  FreshnessPolicy,
+  MonitoringSettings,
+  Pipeline,
+} from './types.ts';
 
 /** Turns validated raw config into the compiled Pipeline. Graph checks live in graph-checks.ts. */
 export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
@@ -109,12 +116,24 @@ function compileAlerts(raw: RawPipeline, assets: ReadonlyMap<string, AssetSpec>)
   return {
     webhook: { urlEnv: raw.alerts.webhook.urlEnv, timeoutMs: ms(raw.alerts.webhook.timeout) },
     historyLimit: raw.alerts.historyLimit,
-    rules: Object.entries(raw.alerts.rules).map(([name, rule]) => compileAlertRule(name, rule, assets)),
+    rules: Object.entries(raw.alerts.rules).map(([name, rule]) =>
+      compileAlertRule(name, rule, assets),
+    ),
   };
 }
 
-function compileAlertRule(name: string, rule: RawAlertRule, assets: ReadonlyMap<string, AssetSpec>): AlertRuleSpec {
-  const common = { name, description: rule.description, severity: rule.severity, forMs: ms(rule.for), enabled: rule.enabled };
+function compileAlertRule(
+  name: string,
+  rule: RawAlertRule,
+  assets: ReadonlyMap<string, AssetSpec>,
+): AlertRuleSpec {
+  const common = {
+    name,
+    description: rule.description,
+    severity: rule.severity,
+    forMs: ms(rule.for),
+    enabled: rule.enabled,
+  };
   switch (rule.kind) {
     case 'kafka_lag':
       return { ...common, kind: rule.kind, maxLag: rule.maxLag, statuses: rule.statuses };
@@ -122,11 +141,19 @@ function compileAlertRule(name: string, rule: RawAlertRule, assets: ReadonlyMap<
       return { ...common, kind: rule.kind, checkSeverity: rule.checkSeverity, assets: rule.assets };
     case 'staleness': {
       const policy = assets.get(rule.asset)?.freshness;
-      const maxAgeMs = rule.maxAge === undefined ? (policy?.failAfterMs ?? policy?.warnAfterMs) : ms(rule.maxAge);
+      const maxAgeMs =
+        rule.maxAge === undefined ? (policy?.failAfterMs ?? policy?.warnAfterMs) : ms(rule.maxAge);
       return { ...common, kind: rule.kind, asset: rule.asset, maxAgeMs };
     }
     case 'counter_increase':
-      return { ...common, kind: rule.kind, metric: rule.metric, labels: rule.labels, threshold: rule.threshold, windowMs: ms(rule.window) };
+      return {
+        ...common,
+        kind: rule.kind,
+        metric: rule.metric,
+        labels: rule.labels,
+        threshold: rule.threshold,
+        windowMs: ms(rule.window),
+      };
     case 'rate_below_baseline':
       return {
         ...common,
@@ -139,7 +166,14 @@ function compileAlertRule(name: string, rule: RawAlertRule, assets: ReadonlyMap<
         minBaselineRate: rule.minBaselineRate,
       };
     case 'histogram_above':
-      return { ...common, kind: rule.kind, metric: rule.metric, labels: rule.labels, threshold: rule.threshold, windowMs: ms(rule.window) };
+      return {
+        ...common,
+        kind: rule.kind,
+        metric: rule.metric,
+        labels: rule.labels,
+        threshold: rule.threshold,
+        windowMs: ms(rule.window),
+      };
   }
 }
 

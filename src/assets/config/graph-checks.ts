@@ -24,7 +24,13 @@ function unknownDeps(pipeline: Pipeline, where: SourceMap, file: string): Config
       const path = ['assets', asset.key, 'deps', i];
       const { line, col } = where.position(path);
       errors.push(
-        new ConfigError(file, line, col, `assets.${asset.key}.deps[${i}]`, `unknown asset "${dep}"${didYouMean(dep, keys)}`),
+        new ConfigError(
+          file,
+          line,
+          col,
+          `assets.${asset.key}.deps[${i}]`,
+          `unknown asset "${dep}"${didYouMean(dep, keys)}`,
+        ),
       );
     });
   }
@@ -37,7 +43,13 @@ function unknownPools(pipeline: Pipeline, where: SourceMap, file: string): Confi
     if (asset.pool === undefined || pipeline.pools.has(asset.pool)) continue;
     const { line, col } = where.position(['assets', asset.key, 'pool']);
     errors.push(
-      new ConfigError(file, line, col, `assets.${asset.key}.pool`, `unknown pool "${asset.pool}"${didYouMean(asset.pool, pipeline.pools.keys())}; declare it under pools`),
+      new ConfigError(
+        file,
+        line,
+        col,
+        `assets.${asset.key}.pool`,
+        `unknown pool "${asset.pool}"${didYouMean(asset.pool, pipeline.pools.keys())}; declare it under pools`,
+      ),
     );
   }
   return errors;
@@ -50,7 +62,15 @@ function duplicateCheckNames(pipeline: Pipeline, where: SourceMap, file: string)
     asset.checks.forEach((check, i) => {
       if (seen.has(check.name)) {
         const { line, col } = where.position(['assets', asset.key, 'checks', i, 'name']);
-        errors.push(new ConfigError(file, line, col, `assets.${asset.key}.checks[${i}].name`, `duplicate check name "${check.name}"`));
+        errors.push(
+          new ConfigError(
+            file,
+            line,
+            col,
+            `assets.${asset.key}.checks[${i}].name`,
+            `duplicate check name "${check.name}"`,
+          ),
+        );
       }
       seen.add(check.name);
     });
@@ -64,7 +84,15 @@ function cycles(pipeline: Pipeline, where: SourceMap, file: string): ConfigError
   if (!cycle) return [];
   const first = cycle[0] as string;
   const { line, col } = where.position(['assets', first, 'deps']);
-  return [new ConfigError(file, line, col, `assets.${first}.deps`, `dependency cycle: ${cycle.join(' -> ')}`)];
+  return [
+    new ConfigError(
+      file,
+      line,
+      col,
+      `assets.${first}.deps`,
+      `dependency cycle: ${cycle.join(' -> ')}`,
+    ),
+  ];
 }
 
 /** Alert rules that name assets must name real ones, and a staleness rule needs a threshold. */
@@ -78,14 +106,24 @@ function alertRuleAssets(pipeline: Pipeline, where: SourceMap, file: string): Co
   for (const rule of pipeline.alerts.rules) {
     if (rule.kind === 'staleness') {
       if (!pipeline.assets.has(rule.asset)) {
-        error(['alerts', 'rules', rule.name, 'asset'], `unknown asset "${rule.asset}"${didYouMean(rule.asset, keys)}`);
+        error(
+          ['alerts', 'rules', rule.name, 'asset'],
+          `unknown asset "${rule.asset}"${didYouMean(rule.asset, keys)}`,
+        );
       } else if (rule.maxAgeMs === undefined) {
-        error(['alerts', 'rules', rule.name], `needs maxAge: asset "${rule.asset}" has no freshness policy`);
+        error(
+          ['alerts', 'rules', rule.name],
+          `needs maxAge: asset "${rule.asset}" has no freshness policy`,
+        );
       }
     }
     if (rule.kind === 'check_failed') {
       rule.assets?.forEach((asset, i) => {
-        if (!pipeline.assets.has(asset)) error(['alerts', 'rules', rule.name, 'assets', i], `unknown asset "${asset}"${didYouMean(asset, keys)}`);
+        if (!pipeline.assets.has(asset))
+          error(
+            ['alerts', 'rules', rule.name, 'assets', i],
+            `unknown asset "${asset}"${didYouMean(asset, keys)}`,
+          );
       });
     }
   }

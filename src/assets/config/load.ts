@@ -21,18 +21,27 @@ export interface LoadedPipeline extends Pipeline {
  * pipeline -> graph checks. Every stage reports all of its problems with file:line:col and the
  * key, so one run of `strata validate` shows everything to fix.
  */
-export async function loadPipeline(file: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadedPipeline> {
+export async function loadPipeline(
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedPipeline> {
   const absolute = path.resolve(file);
   let text: string;
   try {
     text = await readFile(absolute, 'utf8');
   } catch (error) {
-    throw new UsageError(`cannot read config ${file}: ${(error as Error).message}`, { cause: error });
+    throw new UsageError(`cannot read config ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return parsePipeline(text, absolute, env);
 }
 
-export function parsePipeline(text: string, file: string, env: NodeJS.ProcessEnv = process.env): LoadedPipeline {
+export function parsePipeline(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): LoadedPipeline {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const where = new SourceMap(doc, lines);
@@ -42,7 +51,13 @@ export function parsePipeline(text: string, file: string, env: NodeJS.ProcessEnv
   throwIfAny(
     interpolateEnv(doc, env).map((u) => {
       const { line, col } = lines.linePos(u.offset);
-      return new ConfigError(display, line, col, formatPath(u.path), `environment variable ${u.variable} is not set (use \${${u.variable}:-default} for a default)`);
+      return new ConfigError(
+        display,
+        line,
+        col,
+        formatPath(u.path),
+        `environment variable ${u.variable} is not set (use \${${u.variable}:-default} for a default)`,
+      );
     }),
   );
 
@@ -56,7 +71,12 @@ export function parsePipeline(text: string, file: string, env: NodeJS.ProcessEnv
   return { ...pipeline, graph };
 }
 
-function scheduleSelectionErrors(pipeline: Pipeline, graph: AssetGraph, where: SourceMap, file: string): ConfigError[] {
+function scheduleSelectionErrors(
+  pipeline: Pipeline,
+  graph: AssetGraph,
+  where: SourceMap,
+  file: string,
+): ConfigError[] {
   return pipeline.schedules.flatMap((schedule) => {
     if (!('select' in schedule.target)) return [];
     try {
@@ -73,7 +93,10 @@ function scheduleSelectionErrors(pipeline: Pipeline, graph: AssetGraph, where: S
 function yamlErrors(doc: Document, file: string, lines: LineCounter): ConfigError[] {
   return doc.errors.map((error) => {
     const { line, col } = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-    const detail = error.code === 'DUPLICATE_KEY' ? 'duplicate key (each key may appear once in a map)' : error.message.split('\n')[0] ?? error.message;
+    const detail =
+      error.code === 'DUPLICATE_KEY'
+        ? 'duplicate key (each key may appear once in a map)'
+        : (error.message.split('\n')[0] ?? error.message);
     return new ConfigError(file, line, col, '', detail);
   });
 }

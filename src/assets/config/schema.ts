@@ -118,10 +118,16 @@ const schedule = z
   });
 
 const kafka = z.strictObject({
-  topic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'is not a valid Kafka topic name').default('selected_crypto_data'),
+  topic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'is not a valid Kafka topic name')
+    .default('selected_crypto_data'),
   partitions: z.number().int().min(1).max(1000).default(3),
   replicationFactor: z.number().int().min(1).default(1),
-  dlqTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'is not a valid Kafka topic name').optional(),
+  dlqTopic: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, 'is not a valid Kafka topic name')
+    .optional(),
 });
 
 const ingest = z.strictObject({
@@ -129,12 +135,24 @@ const ingest = z.strictObject({
   batch: z
     .strictObject({
       maxRecords: z.number().int().min(1).default(100),
-      maxBytes: z.number().int().min(1024).default(5 * 1024 * 1024),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(5 * 1024 * 1024),
       maxAge: duration.default('30s'),
     })
     .default({ maxRecords: 100, maxBytes: 5 * 1024 * 1024, maxAge: '30s' }),
-  maxRecordBytes: z.number().int().min(256).default(64 * 1024),
-  maxBufferedBytes: z.number().int().min(1024).default(64 * 1024 * 1024),
+  maxRecordBytes: z
+    .number()
+    .int()
+    .min(256)
+    .default(64 * 1024),
+  maxBufferedBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024 * 1024),
   sessionTimeout: duration.default('30s'),
 });
 
@@ -146,7 +164,10 @@ const storage = z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not a valid S3 bucket name')
       .optional(),
-    prefix: z.string().regex(/^[a-z0-9_]+$/, 'must match ^[a-z0-9_]+$').default('crypto_data'),
+    prefix: z
+      .string()
+      .regex(/^[a-z0-9_]+$/, 'must match ^[a-z0-9_]+$')
+      .default('crypto_data'),
   })
   .refine((s) => s.kind !== 's3' || s.bucket !== undefined, {
     message: 'kind s3 needs a bucket',
@@ -159,7 +180,10 @@ const produce = z.strictObject({
   coingecko: z
     .strictObject({
       baseUrl: z.url().default('https://api.coingecko.com/api/v3'),
-      apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('COINGECKO_API_KEY'),
+      apiKeyEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/)
+        .default('COINGECKO_API_KEY'),
     })
     .default({ baseUrl: 'https://api.coingecko.com/api/v3', apiKeyEnv: 'COINGECKO_API_KEY' }),
 });
@@ -219,7 +243,14 @@ const monitoring = z.strictObject({
       /** Mirror alert rules as CloudWatch alarms (PutMetricAlarm). */
       alarms: z.boolean().default(false),
     })
-    .default({ enabled: false, namespace: 'Strata', dimensions: {}, interval: '60s', maxBuffer: 20_000, alarms: false }),
+    .default({
+      enabled: false,
+      namespace: 'Strata',
+      dimensions: {},
+      interval: '60s',
+      maxBuffer: 20_000,
+      alarms: false,
+    }),
 });
 
 const ruleBase = {
@@ -230,7 +261,9 @@ const ruleBase = {
   enabled: z.boolean().default(true),
 };
 
-const metricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'is not a Prometheus metric name');
+const metricName = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'is not a Prometheus metric name');
 const metricLabels = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).default({});
 
 const alertRule = z.discriminatedUnion('kind', [
@@ -243,7 +276,9 @@ const alertRule = z.discriminatedUnion('kind', [
       /** Fires when the group's lag status is one of these. */
       statuses: z.array(lagStatus).min(1).optional(),
     })
-    .refine((r) => r.maxLag !== undefined || r.statuses !== undefined, { message: 'needs maxLag, statuses or both' }),
+    .refine((r) => r.maxLag !== undefined || r.statuses !== undefined, {
+      message: 'needs maxLag, statuses or both',
+    }),
   z.strictObject({
     ...ruleBase,
     kind: z.literal('check_failed'),
@@ -297,7 +332,10 @@ const alerts = z.strictObject({
   webhook: z
     .strictObject({
       /** The environment variable holding the URL (Slack-style URLs are secrets, kept out of config). */
-      urlEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).default('STRATA_ALERT_WEBHOOK_URL'),
+      urlEnv: z
+        .string()
+        .regex(/^[A-Z_][A-Z0-9_]*$/)
+        .default('STRATA_ALERT_WEBHOOK_URL'),
       timeout: duration.default('5s'),
     })
     .default({ urlEnv: 'STRATA_ALERT_WEBHOOK_URL', timeout: '5s' }),

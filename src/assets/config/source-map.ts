@@ -62,6 +62,8 @@ function childOf(node: unknown, segment: PropertyKey): unknown {
 
 export function formatPath(path: ConfigPath): string {
   return path
-    .map((segment, i) => (typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`))
+    .map((segment, i) =>
+      typeof segment === 'number' ? `[${segment}]` : `${i === 0 ? '' : '.'}${String(segment)}`,
+    )
     .join('');
 }

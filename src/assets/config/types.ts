@@ -137,8 +137,18 @@ export type AlertRuleSpec = AlertRuleCommon &
   (
     | { kind: 'kafka_lag'; maxLag?: number; statuses?: LagStatus[] }
     | { kind: 'check_failed'; checkSeverity: Severity; assets?: string[] }
-    | { kind: 'staleness'; asset: string; /** Resolved from the asset's policy when not given; graph checks reject neither. */ maxAgeMs?: number }
-    | { kind: 'counter_increase'; metric: string; labels: Record<string, string>; threshold: number; windowMs: number }
+    | {
+        kind: 'staleness';
+        asset: string;
+        /** Resolved from the asset's policy when not given; graph checks reject neither. */ maxAgeMs?: number;
+      }
+    | {
+        kind: 'counter_increase';
+        metric: string;
+        labels: Record<string, string>;
+        threshold: number;
+        windowMs: number;
+      }
     | {
         kind: 'rate_below_baseline';
         metric: string;
@@ -148,7 +158,13 @@ export type AlertRuleSpec = AlertRuleCommon &
         ratio: number;
         minBaselineRate: number;
       }
-    | { kind: 'histogram_above'; metric: string; labels: Record<string, string>; threshold: number; windowMs: number }
+    | {
+        kind: 'histogram_above';
+        metric: string;
+        labels: Record<string, string>;
+        threshold: number;
+        windowMs: number;
+      }
   );
 
 export interface AlertSettings {

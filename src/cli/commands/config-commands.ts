@@ -30,18 +30,24 @@ export function registerConfigCommands(program: Command): void {
   program
     .command('graph')
     .description('print the asset graph in dependency order')
-    .option('-s, --select <selection>', 'only these assets (key, +key, key+, tag:x, kind:dbt, *)', '*')
+    .option(
+      '-s, --select <selection>',
+      'only these assets (key, +key, key+, tag:x, kind:dbt, *)',
+      '*',
+    )
     .option('-f, --format <format>', `output format: ${FORMATS.join(', ')}`, 'text')
     .option('--json', 'same as --format json')
-    .action(async (options: { select: string; format: string; json?: boolean }, command: Command) => {
-      const format = options.json ? 'json' : options.format;
-      if (!FORMATS.includes(format as GraphFormat)) {
-        throw new UsageError(`unknown format "${format}"; use one of ${FORMATS.join(', ')}`);
-      }
-      const pipeline = await loadPipeline(configFile(command));
-      const keys = selectAssets(options.select, pipeline.graph, pipeline.assets);
-      process.stdout.write(renderGraph(pipeline, keys, format as GraphFormat));
-    });
+    .action(
+      async (options: { select: string; format: string; json?: boolean }, command: Command) => {
+        const format = options.json ? 'json' : options.format;
+        if (!FORMATS.includes(format as GraphFormat)) {
+          throw new UsageError(`unknown format "${format}"; use one of ${FORMATS.join(', ')}`);
+        }
+        const pipeline = await loadPipeline(configFile(command));
+        const keys = selectAssets(options.select, pipeline.graph, pipeline.assets);
+        process.stdout.write(renderGraph(pipeline, keys, format as GraphFormat));
+      },
+    );
 }
 
 /** The global --config option, wherever on the command line it was given. */

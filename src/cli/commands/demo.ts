@@ -13,7 +13,9 @@ interface DemoCommandOptions {
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('the main job on the local defaults: stack up, produce, ingest, materialize, status')
+    .description(
+      'the main job on the local defaults: stack up, produce, ingest, materialize, status',
+    )
     .option('--once', 'run one cycle and exit: 0 only if every error-severity check passed')
     .option('--ticks <n>', 'price ticks per cycle (one message per coin per tick)', positiveInt, 20)
     .option('--interval <duration>', 'time between cycles without --once', duration, 60_000)
@@ -48,6 +50,7 @@ function positiveInt(value: string): number {
 
 function duration(value: string): number {
   const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('must be a duration such as 30s or 5m');
+  if (ms === undefined || ms <= 0)
+    throw new InvalidArgumentError('must be a duration such as 30s or 5m');
   return ms;
 }

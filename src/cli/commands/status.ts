@@ -9,14 +9,20 @@ import { configFile, print } from './config-commands.ts';
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description('per asset: last materialization, data time, freshness, checks, blocked; then Kafka lag and firing alerts')
+    .description(
+      'per asset: last materialization, data time, freshness, checks, blocked; then Kafka lag and firing alerts',
+    )
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
       const orchestrator = await Orchestrator.connect(pipeline);
       try {
         const assets = await assetStatuses(pipeline, orchestrator.events);
-        const monitoring = await readMonitoringStatus(orchestrator.redis, orchestratorSettings().keyPrefix, { recent: 5 });
+        const monitoring = await readMonitoringStatus(
+          orchestrator.redis,
+          orchestratorSettings().keyPrefix,
+          { recent: 5 },
+        );
         print(
           options.json,
           { assets, monitoring },

@@ -39,7 +39,8 @@ describe('topological order', () => {
     const order = pipeline.graph.order;
     const position = new Map(order.map((k, i) => [k, i]));
     for (const [key, asset] of pipeline.assets) {
-      for (const dep of asset.deps) expect(position.get(dep)).toBeLessThan(position.get(key) as number);
+      for (const dep of asset.deps)
+        expect(position.get(dep)).toBeLessThan(position.get(key) as number);
     }
     expect(order).toHaveLength(6);
   });
@@ -56,7 +57,12 @@ assets:
       '/tmp/shipped.yaml',
       {},
     );
-    expect(shipped.graph.order).toEqual(['raw_crypto_batches', 'crypto_raw', 'crypto_stage', 'crypto_curated']);
+    expect(shipped.graph.order).toEqual([
+      'raw_crypto_batches',
+      'crypto_raw',
+      'crypto_stage',
+      'crypto_curated',
+    ]);
   });
 });
 
@@ -65,10 +71,12 @@ describe('selection syntax', () => {
   it('+key adds everything upstream, diamond included', () =>
     expect(select('+d').sort()).toEqual(['a', 'b', 'c', 'd']));
   it('key+ adds everything downstream', () => expect(select('b+')).toEqual(['b', 'd', 'e']));
-  it('+key+ adds both directions', () => expect(select('+b+').sort()).toEqual(['a', 'b', 'd', 'e']));
+  it('+key+ adds both directions', () =>
+    expect(select('+b+').sort()).toEqual(['a', 'b', 'd', 'e']));
   it('tag:x selects by tag', () => expect(select('tag:bronze').sort()).toEqual(['b', 'c']));
   it('kind:dbt selects by kind', () => expect(select('kind:dbt').sort()).toEqual(['b', 'c', 'd']));
-  it('* selects everything in graph order', () => expect(select('*')).toEqual([...pipeline.graph.order]));
+  it('* selects everything in graph order', () =>
+    expect(select('*')).toEqual([...pipeline.graph.order]));
   it('a comma is a union without duplicates, in graph order', () => {
     const result = select('e,tag:bronze,b');
     expect(result.sort()).toEqual(['b', 'c', 'e']);
@@ -84,16 +92,26 @@ assets:
       {},
     );
     expect(() => selectAssets('crypto_stag+', graph.graph, graph.assets)).toThrow(
-      new UsageError('unknown asset "crypto_stag" in selection "crypto_stag+" (did you mean "crypto_stage"?)'),
+      new UsageError(
+        'unknown asset "crypto_stag" in selection "crypto_stag+" (did you mean "crypto_stage"?)',
+      ),
     );
   });
-  it('an unknown tag is an error', () => expect(() => select('tag:platinum')).toThrow(/no asset has tag "platinum"/));
+  it('an unknown tag is an error', () =>
+    expect(() => select('tag:platinum')).toThrow(/no asset has tag "platinum"/));
   it('an empty term is an error', () => expect(() => select('a,,b')).toThrow(/empty term/));
 });
 
 describe('findCycle', () => {
   it('returns undefined for a DAG', () => {
-    expect(findCycle(new Map([['a', []], ['b', ['a']]]))).toBeUndefined();
+    expect(
+      findCycle(
+        new Map([
+          ['a', []],
+          ['b', ['a']],
+        ]),
+      ),
+    ).toBeUndefined();
   });
   it('returns a self-loop', () => {
     expect(findCycle(new Map([['a', ['a']]]))).toEqual(['a', 'a']);

@@ -36,10 +36,18 @@ describe('isTransient', () => {
 
 describe('durations', () => {
   it('parses the units users write', () => {
-    expect(['45s', '30m', '2h', '7d', '250ms'].map(parseDuration)).toEqual([45_000, 1_800_000, 7_200_000, 604_800_000, 250]);
+    expect(['45s', '30m', '2h', '7d', '250ms'].map(parseDuration)).toEqual([
+      45_000, 1_800_000, 7_200_000, 604_800_000, 250,
+    ]);
   });
   it('rejects anything else', () => {
-    expect(['7 days', '', 'h', '-1h', '1y'].map(parseDuration)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(['7 days', '', 'h', '-1h', '1y'].map(parseDuration)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
   it('formats back to the largest units', () => {
     expect(formatDuration(7_200_000)).toBe('2h');
