@@ -238,9 +238,20 @@ export class IngestProcess {
     await this.exited;
   }
 
-  async stop(): Promise<number | null> {
+  /** SIGTERM, then the exit code; a process still running after `timeoutMs` is killed and fails the test. */
+  async stop(timeoutMs = 30_000): Promise<number | null> {
     this.child.kill('SIGTERM');
-    return this.exited;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>(
+      (resolve) => (timer = setTimeout(() => resolve('late'), timeoutMs)),
+    );
+    const outcome = await Promise.race([this.exited, late]);
+    clearTimeout(timer);
+    if (outcome !== 'late') return outcome;
+    await this.kill();
+    throw new Error(
+      `strata ingest still running ${timeoutMs} ms after SIGTERM\n${this.output.slice(-3000)}`,
+    );
   }
 }
 

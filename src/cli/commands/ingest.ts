@@ -9,7 +9,7 @@ import {
 import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';
 import { parseDuration } from '../../shared/durations.ts';
 import { UsageError, WorkFailedError, errorMessage } from '../../shared/errors.ts';
-import { createLogger } from '../../shared/logger.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';
 import { openObjectStore } from '../../storage/index.ts';
 import { configFile } from './config-commands.ts';
@@ -55,8 +55,26 @@ export function registerIngestCommand(program: Command): void {
         }
       } finally {
         await published.close();
+        exitIfLingering(logger);
       }
     });
+}
+
+/**
+ * kafkajs 2.2.4 can leave one socket open after `consumer.disconnect()`: while a broker is away,
+ * its pool drops the broker object the consumer group keeps as coordinator; once the broker is
+ * back, a heartbeat reconnects that orphan, and disconnect() no longer reaches it. By now every
+ * batch is landed and committed, so rather than hang until an orchestrator's SIGKILL, the process
+ * exits if anything still holds it open after a short grace (with the exit code already set).
+ */
+function exitIfLingering(logger: Logger, graceMs = 2_000): void {
+  setTimeout(() => {
+    logger.warn(
+      { resources: process.getActiveResourcesInfo() },
+      'connections left open after shutdown (kafkajs); exiting',
+    );
+    logger.flush(() => process.exit());
+  }, graceMs).unref();
 }
 
 async function runUntilSignalled(service: IngestService): Promise<void> {
