@@ -114,6 +114,13 @@ describe('validateRecord', () => {
       ['an escaped string', JSON.stringify(canonical).replace('"Bitcoin"', '"Bit\\u0063oin"')],
       ['a missing optional field', JSON.stringify({ ...canonical, market_cap: undefined })],
       ['a number written longer', JSON.stringify(canonical).replace('64012.5', '64012.50')],
+      [
+        'numbers written otherwise in the same total length',
+        JSON.stringify({ ...canonical, price: 1e21, market_cap: 1e22 })
+          .replace('1e+21', '1e21')
+          .replace('1e+22', '1e22')
+          .replace('31000000000', '31000000000.0'),
+      ],
     ])('is not reused with %s', (_label, text) => {
       expect(isCanonical(text)).toBe(false);
     });
