@@ -15,11 +15,11 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { parseObjectKey } from '../../src/ingest/layout.ts';
 import { PROJECT_ROOT, serviceSettings } from '../../src/shared/settings.ts';
 import type { ObjectStore } from '../../src/storage/index.ts';
+import { deleteKeysUnder } from '../helpers/redis.ts';
 
 export const settings = serviceSettings();
 export const awsEndpoint = process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:5000';
@@ -220,7 +220,7 @@ export class IngestProcess {
         this.child.kill('SIGKILL');
         await this.exited;
       }
-      await deleteRedisKeys(this.keyPrefix);
+      await deleteKeysUnder(this.keyPrefix);
     });
   }
 
@@ -252,21 +252,6 @@ export class IngestProcess {
     throw new Error(
       `strata ingest still running ${timeoutMs} ms after SIGTERM\n${this.output.slice(-3000)}`,
     );
-  }
-}
-
-/** Deletes every Redis key under the prefix (SCAN, not KEYS: other tests share this Redis). */
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 3 });
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
   }
 }
 
