@@ -11,8 +11,9 @@ mkdir -p "$results"
 
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json
-echo "== lint"
+echo "== lint and format"
 npx eslint --max-warnings 0 .
+npx prettier --check --log-level warn .
 
 status=0
 echo "== unit tests"
