@@ -145,15 +145,6 @@ function compileAlertRule(
         rule.maxAge === undefined ? (policy?.failAfterMs ?? policy?.warnAfterMs) : ms(rule.maxAge);
       return { ...common, kind: rule.kind, asset: rule.asset, maxAgeMs };
     }
-    case 'counter_increase':
-      return {
-        ...common,
-        kind: rule.kind,
-        metric: rule.metric,
-        labels: rule.labels,
-        threshold: rule.threshold,
-        windowMs: ms(rule.window),
-      };
     case 'rate_below_baseline':
       return {
         ...common,
@@ -165,6 +156,7 @@ function compileAlertRule(
         ratio: rule.ratio,
         minBaselineRate: rule.minBaselineRate,
       };
+    case 'counter_increase':
     case 'histogram_above':
       return {
         ...common,
