@@ -23,6 +23,7 @@ import {
   type StackConfig,
 } from '../../src/stack/index.ts';
 import { LocalObjectStore } from '../../src/storage/index.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   IngestProcess,
   Resources,
@@ -32,10 +33,10 @@ import {
   endOffsets,
   landedSequences,
   readLake,
+  sameOffsets,
   sendValid,
   settings,
   tempDir,
-  waitFor,
   writeTestConfig,
 } from './ingest-support.ts';
 
@@ -125,9 +126,9 @@ describe('Kafka broker restarted mid-stream', () => {
     })();
 
     await waitFor(
+      'first records landed',
       async () => (await readLake(store)).length >= 200,
       60_000,
-      'first records landed',
     );
     const down = await stackDown({
       services: ['kafka'],
@@ -149,9 +150,9 @@ describe('Kafka broker restarted mid-stream', () => {
     expect(sent).toBeGreaterThan(sentWhileUp); // the stream went on after the restart
 
     await waitFor(
+      'every record landed',
       async () => landedSequences(await readLake(store)).size >= TOTAL,
       60_000,
-      'every record landed',
     ).catch((error: unknown) => {
       throw new Error(`${errorMessage(error)}\n${ingest.output.slice(-3000)}`, { cause: error });
     });
@@ -170,9 +171,9 @@ describe('Kafka broker restarted mid-stream', () => {
     expect(acked.filter((seq) => !landed.has(seq))).toEqual([]);
 
     await waitFor(
+      'offsets committed up to the end of the topic',
       async () => sameOffsets(await committedOffsets(t), await endOffsets(t)),
       30_000,
-      'offsets committed up to the end of the topic',
     );
     const dlqEnds = await t.admin.fetchTopicOffsets(t.dlqTopic);
     const dead = await readTopic(
@@ -217,7 +218,7 @@ async function readTopic(
         return Promise.resolve();
       },
     });
-    await waitFor(() => messages.length >= remaining, 30_000, `reading ${topic}`);
+    await waitFor(`reading ${topic}`, () => messages.length >= remaining, 30_000);
   } finally {
     await consumer.disconnect();
     const admin = kafka.admin();
@@ -226,10 +227,6 @@ async function readTopic(
     await admin.disconnect();
   }
   return messages;
-}
-
-function sameOffsets(a: Map<number, number>, b: Map<number, number>): boolean {
-  return a.size === b.size && [...a].every(([partition, offset]) => b.get(partition) === offset);
 }
 
 /** The ingest process published its metrics to Redis, under the key prefix it was given. */
@@ -244,7 +241,7 @@ async function expectIngestMetricsPublished(keyPrefix: string): Promise<void> {
         .find((m) => m.name === 'strata_ingest_objects_written_total');
       return family?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
     };
-    await waitFor(async () => (await objectsWritten()) > 0, 20_000, 'published ingest metrics');
+    await waitFor('published ingest metrics', async () => (await objectsWritten()) > 0, 20_000);
   } finally {
     redis.disconnect();
   }

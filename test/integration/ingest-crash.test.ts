@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   IngestProcess,
   Resources,
@@ -14,7 +15,6 @@ import {
   sendValid,
   tempDir,
   testKafka,
-  waitFor,
   writeTestConfig,
 } from './ingest-support.ts';
 
@@ -68,9 +68,9 @@ describe('ingest killed with SIGKILL mid-stream', () => {
         await ingest.waitForLog('claimed partition', 3);
         // Kill only once this process has written, at a random point of its work.
         await waitFor(
+          `process ${kill} landing records`,
           async () => (await readLake(store)).length > landedBefore,
           30_000,
-          `process ${kill} landing records`,
         );
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 800));
         await ingest.kill();
@@ -79,9 +79,9 @@ describe('ingest killed with SIGKILL mid-stream', () => {
       const last = new IngestProcess(config, resources);
       await producing;
       await waitFor(
+        'every record landed',
         async () => landedSequences(await readLake(store)).size >= TOTAL,
         90_000,
-        'every record landed',
       );
       expect(await last.stop()).toBe(0);
 

@@ -1,63 +1,24 @@
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createIngestMetrics,
-  createKafka,
-  IngestService,
-  type IngestOptions,
-} from '../../src/ingest/index.ts';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   Resources,
   awsEndpoint,
   committedOffsets,
+  createIngestService,
   createTestBucket,
   createTestTopic,
   duplicates,
   endOffsets,
   readLake,
   sendValid,
-  settings,
   tempDir,
   testKafka,
-  waitFor,
   type TestTopic,
 } from './ingest-support.ts';
 
-const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
 const resources = new Resources();
 afterEach(() => resources.release());
-
-function startIngest(
-  t: TestTopic,
-  store: ObjectStore,
-  overrides: Partial<IngestOptions> = {},
-): IngestService {
-  const service = new IngestService(
-    {
-      topic: t.topic,
-      dlqTopic: t.dlqTopic,
-      groupId: t.groupId,
-      partitions: t.partitions,
-      replicationFactor: 1,
-      prefix: 'crypto_data',
-      batch: { maxRecords: 50, maxBytes: 5 * 1024 * 1024, maxAgeMs: 1_000 },
-      maxRecordBytes: 65_536,
-      maxBufferedBytes: 64 * 1024 * 1024,
-      sessionTimeoutMs: 6_000,
-      ...overrides,
-    },
-    {
-      kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger),
-      store,
-      metrics: createIngestMetrics(new Registry()),
-      logger,
-    },
-  );
-  resources.add(() => service.close());
-  return service;
-}
 
 async function expectExactlyOnceInLayout(
   t: TestTopic,
@@ -106,12 +67,12 @@ describe('ingest happy path', () => {
     const store = await LocalObjectStore.open(await tempDir(resources, 'lake'));
     const total = 1_000;
     await sendValid(t, 0, total);
-    const service = startIngest(t, store);
+    const service = createIngestService(resources, t, store);
     await service.start();
     await waitFor(
+      'all records in the lake',
       async () => (await readLake(store)).length >= total,
       60_000,
-      'all records in the lake',
     );
     await service.close();
     expect(service.currentState).toBe('stopped');
@@ -126,13 +87,13 @@ describe('ingest happy path', () => {
     const store = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: awsEndpoint });
     resources.add(() => store.close());
     const total = 300;
-    const service = startIngest(t, store);
+    const service = createIngestService(resources, t, store);
     await service.start();
     await sendValid(t, 0, total);
     await waitFor(
+      'all records in the bucket',
       async () => (await readLake(store)).length >= total,
       60_000,
-      'all records in the bucket',
     );
     await service.close();
     await expectExactlyOnceInLayout(t, store, total);
@@ -142,15 +103,15 @@ describe('ingest happy path', () => {
   it('lands a quiet partition within maxAge, without waiting for a full batch', async () => {
     const t = await createTestTopic(resources, testKafka(), 1);
     const store = await LocalObjectStore.open(await tempDir(resources, 'lake'));
-    const service = startIngest(t, store, {
+    const service = createIngestService(resources, t, store, {
       batch: { maxRecords: 10_000, maxBytes: 5 * 1024 * 1024, maxAgeMs: 500 },
     });
     await service.start();
     await sendValid(t, 0, 3);
     await waitFor(
+      'three records landed by age',
       async () => (await readLake(store)).length === 3,
       20_000,
-      'three records landed by age',
     );
     expect(service.stats().objects).toBe(1);
   });
@@ -159,13 +120,14 @@ describe('ingest happy path', () => {
     const t = await createTestTopic(resources, testKafka(), 1);
     const store = await LocalObjectStore.open(await tempDir(resources, 'lake'));
     await sendValid(t, 0, 50);
-    const first = startIngest(t, store);
+    const first = createIngestService(resources, t, store);
     await first.start();
-    await waitFor(async () => (await readLake(store)).length === 50, 30_000, 'first 50 landed');
+    await waitFor('first 50 landed', async () => (await readLake(store)).length === 50, 30_000);
     await first.close();
 
     await t.admin.deleteTopics({ topics: [t.topic] });
     await waitFor(
+      'the topic created again',
       () =>
         t.admin
           .createTopics({
@@ -177,10 +139,9 @@ describe('ingest happy path', () => {
             () => false,
           ),
       30_000,
-      'the topic created again',
     );
     await sendValid(t, 50, 10); // offsets 0..9 again
-    const second = startIngest(t, store);
+    const second = createIngestService(resources, t, store);
     await second.start();
     await expect(second.done).rejects.toThrow(
       /ends at offset 10, but offsets up to 50 already landed.*recreated/,

@@ -1,31 +1,28 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
-import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createIngestMetrics, createKafka, IngestService } from '../../src/ingest/index.ts';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   Resources,
   awsEndpoint,
   committedOffsets,
+  createIngestService,
   createTestBucket,
   createTestTopic,
   duplicates,
   endOffsets,
   readLake,
+  sameOffsets,
   sendValid,
-  settings,
   tempDir,
   testKafka,
-  waitFor,
 } from './ingest-support.ts';
 
 /** Records sent while storage is down: far more than the sink may buffer. */
 const OUTAGE_RECORDS = 2_000;
 const TOTAL = 200 + OUTAGE_RECORDS;
-const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
 const resources = new Resources();
 afterEach(() => resources.release());
 
@@ -108,49 +105,32 @@ describe('ingest through a storage outage', () => {
     async (_label, makeOutage) => {
       const t = await createTestTopic(resources, testKafka(), 2);
       const outage = await makeOutage();
-      const service = new IngestService(
-        {
-          topic: t.topic,
-          dlqTopic: t.dlqTopic,
-          groupId: t.groupId,
-          partitions: 2,
-          replicationFactor: 1,
-          prefix: 'crypto_data',
-          batch: { maxRecords: 20, maxBytes: 1_000_000, maxAgeMs: 300 },
-          maxRecordBytes: 65_536,
-          maxBufferedBytes: 1_000_000,
-          sessionTimeoutMs: 6_000,
-          healBackoff: { initialMs: 200, maxMs: 1_000, factor: 2, jitter: 0 },
-        },
-        {
-          kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger),
-          store: outage.store,
-          metrics: createIngestMetrics(new Registry()),
-          logger,
-        },
-      );
-      resources.add(() => service.close());
+      const service = createIngestService(resources, t, outage.store, {
+        batch: { maxRecords: 20, maxBytes: 1_000_000, maxAgeMs: 300 },
+        maxBufferedBytes: 1_000_000,
+        healBackoff: { initialMs: 200, maxMs: 1_000, factor: 2, jitter: 0 },
+      });
       await service.start();
 
       await sendValid(t, 0, 200);
       await waitFor(
+        'first 200 landed',
         async () => (await readLake(outage.reader)).length === 200,
         30_000,
-        'first 200 landed',
       );
       const beforeOutage = await endOffsets(t);
       await waitFor(
-        async () => mapsEqual(await committedOffsets(t), beforeOutage),
-        15_000,
         'first 200 committed',
+        async () => sameOffsets(await committedOffsets(t), beforeOutage),
+        15_000,
       );
 
       await outage.begin();
       await sendValid(t, 200, OUTAGE_RECORDS);
       await waitFor(
+        'both partitions paused by failing writes',
         () => service.stats().uploadErrors >= 3 && service.stats().paused.length === 2,
         30_000,
-        'both partitions paused by failing writes',
       );
       for (let check = 0; check < 5; check++) {
         expect(await committedOffsets(t)).toEqual(beforeOutage); // nothing committed while storage is down
@@ -161,9 +141,9 @@ describe('ingest through a storage outage', () => {
 
       await outage.end();
       await waitFor(
+        'everything landed after the outage',
         async () => (await readLake(outage.reader)).length >= TOTAL,
         60_000,
-        'everything landed after the outage',
       );
       await service.close();
 
@@ -175,7 +155,3 @@ describe('ingest through a storage outage', () => {
     },
   );
 });
-
-function mapsEqual(a: Map<number, number>, b: Map<number, number>): boolean {
-  return a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
-}

@@ -1,28 +1,21 @@
 import type { Admin, KafkaMessage } from 'kafkajs';
-import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createIngestMetrics,
-  createKafka,
-  DLQ_HEADERS,
-  IngestService,
-} from '../../src/ingest/index.ts';
+import { DLQ_HEADERS } from '../../src/ingest/index.ts';
 import { LocalObjectStore } from '../../src/storage/index.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   Resources,
+  createIngestService,
   createTestTopic,
   duplicates,
   landedSequences,
   priceJson,
   readLake,
-  settings,
   tempDir,
   testKafka,
-  waitFor,
 } from './ingest-support.ts';
 
-const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
 const resources = new Resources();
 afterEach(() => resources.release());
 
@@ -79,32 +72,22 @@ describe('ingest with poison records', () => {
     await t.producer.send({ topic: t.topic, acks: -1, messages });
 
     const registry = new Registry();
-    const service = new IngestService(
+    const service = createIngestService(
+      resources,
+      t,
+      store,
       {
-        topic: t.topic,
-        dlqTopic: t.dlqTopic,
-        groupId: t.groupId,
-        partitions: 2,
-        replicationFactor: 1,
-        prefix: 'crypto_data',
         batch: { maxRecords: 7, maxBytes: 1_000_000, maxAgeMs: 500 },
         maxRecordBytes: 1_024,
         maxBufferedBytes: 10_000_000,
-        sessionTimeoutMs: 6_000,
       },
-      {
-        kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger),
-        store,
-        metrics: createIngestMetrics(registry),
-        logger,
-      },
+      registry,
     );
-    resources.add(() => service.close());
     await service.start();
     await waitFor(
+      'all messages consumed and landed',
       () => service.stats().consumed >= messages.length && service.stats().bufferedBytes === 0,
       60_000,
-      'all messages consumed and landed',
     );
     await service.close();
 
@@ -155,7 +138,7 @@ async function readTopic(topic: string, expected: number, admin: Admin): Promise
   });
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void seen.push(message)) });
-  await waitFor(() => seen.length >= expected, 30_000, `${expected} dead letters`);
+  await waitFor(`${expected} dead letters`, () => seen.length >= expected, 30_000);
   await new Promise((resolve) => setTimeout(resolve, 500)); // a duplicate would show up here
   await consumer.stop();
   return seen;

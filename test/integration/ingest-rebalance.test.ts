@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore } from '../../src/storage/index.ts';
+import { waitFor } from '../helpers/wait.ts';
 import {
   IngestProcess,
   Resources,
@@ -12,7 +13,6 @@ import {
   sendValid,
   tempDir,
   testKafka,
-  waitFor,
   writeTestConfig,
 } from './ingest-support.ts';
 
@@ -47,25 +47,25 @@ describe('ingest group members coming and going', () => {
     await b.waitForLog('claimed partition', 1);
     await a.waitForLog('partitions assigned', 2);
     let before = await landed();
-    await waitFor(async () => (await landed()) > before, 30_000, 'both members landing');
+    await waitFor('both members landing', async () => (await landed()) > before, 30_000);
 
     await a.kill(); // its partitions move to B once its session expires
     await b.waitForLog('partitions assigned', 2);
     before = await landed();
-    await waitFor(async () => (await landed()) > before, 30_000, 'B landing alone');
+    await waitFor('B landing alone', async () => (await landed()) > before, 30_000);
 
     const c = new IngestProcess(config, resources); // joins: partitions split between B and C
     await c.waitForLog('claimed partition', 1);
     before = await landed();
-    await waitFor(async () => (await landed()) > before, 30_000, 'B and C landing');
+    await waitFor('B and C landing', async () => (await landed()) > before, 30_000);
 
     expect(await b.stop()).toBe(0); // leaves gracefully: C takes everything
     await c.waitForLog('partitions assigned', 2);
     await producing;
     await waitFor(
+      'every record landed',
       async () => landedSequences(await readLake(store)).size >= TOTAL,
       90_000,
-      'every record landed',
     );
     expect(await c.stop()).toBe(0);
 

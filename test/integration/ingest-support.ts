@@ -3,7 +3,7 @@
  * and buckets, a test config on disk, spawned `strata ingest` processes, and the exactly-once
  * check over what landed. Every helper that creates something registers its cleanup.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,10 +16,20 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import {
+  createIngestMetrics,
+  createKafka,
+  IngestService,
+  type IngestOptions,
+} from '../../src/ingest/index.ts';
 import { parseObjectKey } from '../../src/ingest/layout.ts';
-import { PROJECT_ROOT, serviceSettings } from '../../src/shared/settings.ts';
+import { serviceSettings } from '../../src/shared/settings.ts';
 import type { ObjectStore } from '../../src/storage/index.ts';
+import { spawnStrata, type StrataProcess } from '../helpers/cli.ts';
 import { deleteKeysUnder } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export const settings = serviceSettings();
 export const awsEndpoint = process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:5000';
@@ -183,53 +193,83 @@ export async function writeTestConfig(dir: string, c: TestConfig): Promise<strin
   return file;
 }
 
+const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
+
+/**
+ * An ingest service in this process on the test topic, writing to `store`; closed after the
+ * test. `overrides` replace the defaults (small batches cut within a second).
+ */
+export function createIngestService(
+  resources: Resources,
+  t: TestTopic,
+  store: ObjectStore,
+  overrides: Partial<IngestOptions> = {},
+  registry = new Registry(),
+): IngestService {
+  const service = new IngestService(
+    {
+      topic: t.topic,
+      dlqTopic: t.dlqTopic,
+      groupId: t.groupId,
+      partitions: t.partitions,
+      replicationFactor: 1,
+      prefix: 'crypto_data',
+      batch: { maxRecords: 50, maxBytes: 5 * 1024 * 1024, maxAgeMs: 1_000 },
+      maxRecordBytes: 65_536,
+      maxBufferedBytes: 64 * 1024 * 1024,
+      sessionTimeoutMs: 6_000,
+      ...overrides,
+    },
+    {
+      kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger),
+      store,
+      metrics: createIngestMetrics(registry),
+      logger,
+    },
+  );
+  resources.add(() => service.close());
+  return service;
+}
+
 /**
  * A `strata ingest` child process; its output is kept for diagnosis. It publishes its metrics
  * under a Redis key prefix of its own (`keyPrefix`), removed on cleanup.
  */
 export class IngestProcess {
-  readonly child: ChildProcess;
   readonly keyPrefix = `test-ingest-${randomUUID()}:`;
-  output = '';
-  readonly exited: Promise<number | null>;
+  private readonly strata: StrataProcess;
 
   constructor(configFile: string, resources: Resources, env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(
-      process.execPath,
-      ['bin/strata.js', '-c', configFile, 'ingest', '--session-timeout', '6s'],
-      {
-        cwd: PROJECT_ROOT,
-        env: {
-          ...process.env,
-          AWS_ENDPOINT_URL: awsEndpoint,
-          STRATA_LOG_LEVEL: 'info',
-          STRATA_KEY_PREFIX: this.keyPrefix,
-          ...env,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const keep = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString()).slice(-200_000);
-    };
-    this.child.stdout?.on('data', keep);
-    this.child.stderr?.on('data', keep);
-    this.exited = new Promise((resolve) => this.child.once('exit', (code) => resolve(code)));
+    this.strata = spawnStrata(['-c', configFile, 'ingest', '--session-timeout', '6s'], {
+      AWS_ENDPOINT_URL: awsEndpoint,
+      STRATA_LOG_LEVEL: 'info',
+      STRATA_KEY_PREFIX: this.keyPrefix,
+      ...env,
+    });
     resources.add(async () => {
-      if (this.child.exitCode === null && this.child.signalCode === null) {
-        this.child.kill('SIGKILL');
-        await this.exited;
-      }
+      if (this.child.exitCode === null && this.child.signalCode === null) await this.kill();
       await deleteKeysUnder(this.keyPrefix);
     });
+  }
+
+  get child(): ChildProcess {
+    return this.strata.child;
+  }
+
+  get output(): string {
+    return this.strata.output();
+  }
+
+  get exited(): Promise<number | null> {
+    return this.strata.exited;
   }
 
   /** Resolves once the process has logged `message` (e.g. 'claimed partition') `times` times. */
   async waitForLog(message: string, times = 1, timeoutMs = 60_000): Promise<void> {
     await waitFor(
+      `log "${message}" x${times}\n${this.output.slice(-3000)}`,
       () => this.output.split(`"msg":"${message}"`).length - 1 >= times,
       timeoutMs,
-      `log "${message}" x${times}\n${this.output.slice(-3000)}`,
     );
   }
 
@@ -252,18 +292,6 @@ export class IngestProcess {
     throw new Error(
       `strata ingest still running ${timeoutMs} ms after SIGTERM\n${this.output.slice(-3000)}`,
     );
-  }
-}
-
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
@@ -312,6 +340,11 @@ export function landedSequences(lines: readonly LandedLine[]): Set<number> {
 export async function committedOffsets(t: TestTopic): Promise<Map<number, number>> {
   const [offsets] = await t.admin.fetchOffsets({ groupId: t.groupId, topics: [t.topic] });
   return new Map((offsets?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+}
+
+/** Whether two partition-to-offset maps hold the same offsets for the same partitions. */
+export function sameOffsets(a: Map<number, number>, b: Map<number, number>): boolean {
+  return a.size === b.size && [...a].every(([partition, offset]) => b.get(partition) === offset);
 }
 
 export async function endOffsets(t: TestTopic): Promise<Map<number, number>> {
