@@ -37,6 +37,7 @@ import {
   sendValid,
   settings,
   tempDir,
+  waitForEveryRecord,
   writeTestConfig,
 } from './ingest-support.ts';
 
@@ -149,11 +150,7 @@ describe('Kafka broker restarted mid-stream', () => {
     progress(`all ${sent} records sent`);
     expect(sent).toBeGreaterThan(sentWhileUp); // the stream went on after the restart
 
-    await waitFor(
-      'every record landed',
-      async () => landedSequences(await readLake(store)).size >= TOTAL,
-      60_000,
-    ).catch((error: unknown) => {
+    await waitForEveryRecord(store, TOTAL, 60_000).catch((error: unknown) => {
       throw new Error(`${errorMessage(error)}\n${ingest.output.slice(-3000)}`, { cause: error });
     });
     progress('all records landed');

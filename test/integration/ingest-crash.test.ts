@@ -11,10 +11,11 @@ import {
   duplicates,
   endOffsets,
   landedSequences,
+  produceSteadily,
   readLake,
-  sendValid,
   tempDir,
   testKafka,
+  waitForEveryRecord,
   writeTestConfig,
 } from './ingest-support.ts';
 
@@ -52,15 +53,7 @@ describe('ingest killed with SIGKILL mid-stream', () => {
       });
 
       // Records keep arriving while processes die: 3,000 in chunks over about 20 seconds.
-      let sent = 0;
-      const producing = (async () => {
-        while (sent < TOTAL) {
-          const count = Math.min(15, TOTAL - sent);
-          await sendValid(t, sent, count);
-          sent += count;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      })();
+      const producing = produceSteadily(t, TOTAL, 15);
 
       for (let kill = 1; kill <= KILLS; kill++) {
         const landedBefore = (await readLake(store)).length;
@@ -78,11 +71,7 @@ describe('ingest killed with SIGKILL mid-stream', () => {
 
       const last = new IngestProcess(config, resources);
       await producing;
-      await waitFor(
-        'every record landed',
-        async () => landedSequences(await readLake(store)).size >= TOTAL,
-        90_000,
-      );
+      await waitForEveryRecord(store, TOTAL, 90_000);
       expect(await last.stop()).toBe(0);
 
       const lines = await readLake(store);

@@ -8,11 +8,11 @@ import {
   createTestTopic,
   duplicates,
   endOffsets,
-  landedSequences,
+  produceSteadily,
   readLake,
-  sendValid,
   tempDir,
   testKafka,
+  waitForEveryRecord,
   writeTestConfig,
 } from './ingest-support.ts';
 
@@ -29,15 +29,7 @@ describe('ingest group members coming and going', () => {
     const store = await LocalObjectStore.open(lake);
     const config = await writeTestConfig(dir, { topic: t, lake, maxRecords: 30, maxAge: '300ms' });
 
-    let sent = 0;
-    const producing = (async () => {
-      while (sent < TOTAL) {
-        const count = Math.min(20, TOTAL - sent);
-        await sendValid(t, sent, count);
-        sent += count;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })();
+    const producing = produceSteadily(t, TOTAL, 20);
     const landed = async (): Promise<number> => (await readLake(store)).length;
 
     const a = new IngestProcess(config, resources);
@@ -62,11 +54,7 @@ describe('ingest group members coming and going', () => {
     expect(await b.stop()).toBe(0); // leaves gracefully: C takes everything
     await c.waitForLog('partitions assigned', 2);
     await producing;
-    await waitFor(
-      'every record landed',
-      async () => landedSequences(await readLake(store)).size >= TOTAL,
-      90_000,
-    );
+    await waitForEveryRecord(store, TOTAL, 90_000);
     expect(await c.stop()).toBe(0);
 
     const lines = await readLake(store);

@@ -126,6 +126,17 @@ export async function sendValid(t: TestTopic, from: number, count: number): Prom
   }
 }
 
+/**
+ * Sends `total` valid records in chunks of `chunk`, one chunk every 100 ms, so that records keep
+ * arriving while a test starts, kills and stops ingest processes.
+ */
+export async function produceSteadily(t: TestTopic, total: number, chunk: number): Promise<void> {
+  for (let sent = 0; sent < total; sent += chunk) {
+    await sendValid(t, sent, Math.min(chunk, total - sent));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function tempDir(resources: Resources, label: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), `strata-${label}-`));
   resources.add(() => rm(dir, { recursive: true, force: true }));
@@ -335,6 +346,19 @@ export function duplicates(lines: readonly LandedLine[]): string[] {
 /** The distinct price sequence numbers that landed (price = 60000 + seq). */
 export function landedSequences(lines: readonly LandedLine[]): Set<number> {
   return new Set(lines.map((l) => (l.record.price as number) - 60_000));
+}
+
+/** Waits until every sequence number below `total` has landed in the store at least once. */
+export async function waitForEveryRecord(
+  store: ObjectStore,
+  total: number,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    'every record landed',
+    async () => landedSequences(await readLake(store)).size >= total,
+    timeoutMs,
+  );
 }
 
 export async function committedOffsets(t: TestTopic): Promise<Map<number, number>> {
