@@ -50,17 +50,18 @@ describe('object layout', () => {
   });
 
   it('writes one flat JSON object per line with the Kafka coordinates', () => {
+    const record = {
+      id: 'bitcoin',
+      symbol: 'btc',
+      name: 'Bitcoin',
+      price: 64012.5,
+      market_cap: 1.26e12,
+      total_volume: 3.1e10,
+      price_change_percentage_24h: -1.25,
+      last_updated: '2026-11-25T10:00:00.000Z',
+    };
     const line = formatLine(
-      {
-        id: 'bitcoin',
-        symbol: 'btc',
-        name: 'Bitcoin',
-        price: 64012.5,
-        market_cap: 1.26e12,
-        total_volume: 3.1e10,
-        price_change_percentage_24h: -1.25,
-        last_updated: '2026-11-25T10:00:00.000Z',
-      },
+      record,
       {
         topic: 'selected_crypto_data',
         partition: 0,
@@ -72,14 +73,7 @@ describe('object layout', () => {
     expect(line.endsWith('\n')).toBe(true);
     expect(line.indexOf('\n')).toBe(line.length - 1);
     expect(JSON.parse(line)).toEqual({
-      id: 'bitcoin',
-      symbol: 'btc',
-      name: 'Bitcoin',
-      price: 64012.5,
-      market_cap: 1.26e12,
-      total_volume: 3.1e10,
-      price_change_percentage_24h: -1.25,
-      last_updated: '2026-11-25T10:00:00.000Z',
+      ...record,
       kafka_topic: 'selected_crypto_data',
       kafka_partition: 0,
       kafka_offset: 42,
