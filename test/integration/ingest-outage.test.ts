@@ -11,8 +11,8 @@ import {
   createIngestService,
   createTestBucket,
   createTestTopic,
-  duplicates,
   endOffsets,
+  expectExactlyOnce,
   readLake,
   sameOffsets,
   sendValid,
@@ -147,10 +147,7 @@ describe('ingest through a storage outage', () => {
       );
       await service.close();
 
-      const lines = await readLake(outage.reader);
-      expect(duplicates(lines)).toEqual([]);
-      expect(lines).toHaveLength(TOTAL);
-      expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+      await expectExactlyOnce(t, outage.reader, TOTAL);
       expect(service.stats().paused).toEqual([]);
     },
   );

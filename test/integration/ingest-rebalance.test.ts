@@ -4,10 +4,8 @@ import { waitFor } from '../helpers/wait.ts';
 import {
   IngestProcess,
   Resources,
-  committedOffsets,
   createTestTopic,
-  duplicates,
-  endOffsets,
+  expectExactlyOnce,
   produceSteadily,
   readLake,
   tempDir,
@@ -57,9 +55,6 @@ describe('ingest group members coming and going', () => {
     await waitForEveryRecord(store, TOTAL, 90_000);
     expect(await c.stop()).toBe(0);
 
-    const lines = await readLake(store);
-    expect(duplicates(lines)).toEqual([]);
-    expect(lines).toHaveLength(TOTAL);
-    expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+    await expectExactlyOnce(t, store, TOTAL);
   });
 });

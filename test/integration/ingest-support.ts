@@ -18,6 +18,7 @@ import {
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { expect } from 'vitest';
 import {
   createIngestMetrics,
   createKafka,
@@ -374,4 +375,20 @@ export function sameOffsets(a: Map<number, number>, b: Map<number, number>): boo
 export async function endOffsets(t: TestTopic): Promise<Map<number, number>> {
   const offsets = await t.admin.fetchTopicOffsets(t.topic);
   return new Map(offsets.map((p) => [p.partition, Number(p.high)]));
+}
+
+/**
+ * Exactly once: `total` lines in the store, no Kafka coordinate twice, and the group committed
+ * up to the end of the topic. Returns the lines for further checks.
+ */
+export async function expectExactlyOnce(
+  t: TestTopic,
+  store: ObjectStore,
+  total: number,
+): Promise<LandedLine[]> {
+  const lines = await readLake(store);
+  expect(duplicates(lines)).toEqual([]);
+  expect(lines).toHaveLength(total);
+  expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+  return lines;
 }
