@@ -1,7 +1,7 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadPipeline } from '../../assets/config/index.ts';
 import { runDemo } from '../../demo/demo.ts';
-import { parseDuration } from '../../shared/durations.ts';
+import { duration, positiveInt } from '../options.ts';
 import { configFile } from './config-commands.ts';
 
 interface DemoCommandOptions {
@@ -40,17 +40,4 @@ export function registerDemoCommand(program: Command): void {
         process.off('SIGTERM', stop);
       }
     });
-}
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function duration(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined || ms <= 0)
-    throw new InvalidArgumentError('must be a duration such as 30s or 5m');
-  return ms;
 }

@@ -7,16 +7,16 @@ import {
   type IngestOptions,
 } from '../../ingest/index.ts';
 import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';
-import { parseDuration } from '../../shared/durations.ts';
-import { UsageError, WorkFailedError, errorMessage } from '../../shared/errors.ts';
+import { WorkFailedError, errorMessage } from '../../shared/errors.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';
 import { openObjectStore } from '../../storage/index.ts';
+import { duration } from '../options.ts';
 import { configFile } from './config-commands.ts';
 
 interface IngestCommandOptions {
   group?: string;
-  sessionTimeout?: string;
+  sessionTimeout?: number;
 }
 
 export function registerIngestCommand(program: Command): void {
@@ -29,12 +29,12 @@ export function registerIngestCommand(program: Command): void {
     .option(
       '--session-timeout <duration>',
       'Kafka session timeout: how fast a dead member is replaced (default: ingest.sessionTimeout)',
+      duration,
     )
     .action(async (options: IngestCommandOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
       const overrides: Partial<IngestOptions> = {};
-      const sessionTimeoutMs = durationOption('--session-timeout', options.sessionTimeout);
-      if (sessionTimeoutMs !== undefined) overrides.sessionTimeoutMs = sessionTimeoutMs;
+      if (options.sessionTimeout !== undefined) overrides.sessionTimeoutMs = options.sessionTimeout;
       if (options.group) overrides.groupId = options.group;
       const settings = serviceSettings();
       const logger = createLogger('ingest');
@@ -91,11 +91,4 @@ async function runUntilSignalled(service: IngestService): Promise<void> {
     process.off('SIGTERM', stop);
     process.off('SIGINT', stop);
   }
-}
-
-function durationOption(flag: string, text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const ms = parseDuration(text);
-  if (ms === undefined) throw new UsageError(`${flag}: "${text}" is not a duration (e.g. 10s, 1m)`);
-  return ms;
 }

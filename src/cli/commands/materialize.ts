@@ -1,10 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { loadPipeline } from '../../assets/config/index.ts';
 import { AssetWorker, Orchestrator, type RunRecord } from '../../jobs/index.ts';
 import { failureReport, formatEvent, formatRunSummary } from '../../jobs/render.ts';
-import { parseDuration } from '../../shared/durations.ts';
 import { WorkFailedError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { duration, positiveInt } from '../options.ts';
 import { configFile } from './config-commands.ts';
 
 interface MaterializeOptions {
@@ -28,10 +28,10 @@ export function registerMaterializeCommand(program: Command): void {
     .option(
       '--worker-timeout <duration>',
       'with --wait: give up when no worker shows up for this long',
-      parseDurationOption,
+      duration,
       15_000,
     )
-    .option('--concurrency <n>', 'with --inline: jobs run at once', parsePositiveInt, 1)
+    .option('--concurrency <n>', 'with --inline: jobs run at once', positiveInt, 1)
     .action(async (selection: string, options: MaterializeOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
       const orchestrator = await Orchestrator.connect(pipeline);
@@ -76,16 +76,4 @@ export function registerMaterializeCommand(program: Command): void {
 function report(run: RunRecord, json: boolean | undefined): void {
   process.stdout.write(json ? `${JSON.stringify(run, null, 2)}\n` : `${formatRunSummary(run)}\n`);
   if (run.status !== 'succeeded') throw new WorkFailedError(failureReport(run));
-}
-
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
-  return n;
-}
-
-function parseDurationOption(value: string): number {
-  const ms = parseDuration(value);
-  if (ms === undefined) throw new InvalidArgumentError('must be a duration such as 30s or 2m');
-  return ms;
 }

@@ -2,15 +2,14 @@ import type { Command } from 'commander';
 import { loadPipeline } from '../../assets/config/index.ts';
 import { createMonitorRuntime } from '../../monitoring/runtime.ts';
 import { formatMonitorPass } from '../../monitoring/format-status.ts';
-import { parseDuration } from '../../shared/durations.ts';
-import { UsageError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
+import { duration } from '../options.ts';
 import { configFile, print } from './config-commands.ts';
 
 interface MonitorCommandOptions {
   once?: boolean;
   json?: boolean;
-  interval?: string;
+  interval?: number;
 }
 
 export function registerMonitorCommand(program: Command): void {
@@ -21,13 +20,10 @@ export function registerMonitorCommand(program: Command): void {
     )
     .option('--once', 'run a single pass, print it and exit')
     .option('--json', 'with --once: print the pass as JSON')
-    .option('--interval <duration>', 'override monitoring.interval, e.g. 5s')
+    .option('--interval <duration>', 'override monitoring.interval, e.g. 5s', duration)
     .action(async (options: MonitorCommandOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
-      const intervalMs =
-        options.interval === undefined ? undefined : parseDuration(options.interval);
-      if (options.interval !== undefined && intervalMs === undefined)
-        throw new UsageError(`--interval: "${options.interval}" is not a duration (e.g. 15s)`);
+      const intervalMs = options.interval;
       const logger = createLogger('monitor');
       const runtime = await createMonitorRuntime(pipeline, { logger, intervalMs });
       try {

@@ -1,16 +1,15 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadPipeline } from '../../assets/config/index.ts';
 import { createKafka, createPriceSource, producePrices, tickClock } from '../../ingest/index.ts';
-import { parseDuration } from '../../shared/durations.ts';
-import { UsageError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';
+import { duration, positiveInt } from '../options.ts';
 import { configFile, print } from './config-commands.ts';
 
 interface ProduceCommandOptions {
-  count?: string;
-  interval?: string;
-  source?: string;
+  count?: number;
+  interval?: number;
+  source?: (typeof SOURCES)[number];
   json?: boolean;
 }
 
@@ -27,27 +26,25 @@ export function registerProduceCommand(program: Command): void {
       'how many ticks (default 1, or unlimited with --interval); without --interval the simulated ' +
         'source backfills a history: tick i of N is stamped now - (N-1-i) minutes (one minute ' +
         'apart, oldest first, ending now)',
+      positiveInt,
     )
     .option(
       '-i, --interval <duration>',
       'time between ticks, e.g. 5s; each tick is stamped with the time it is sent',
+      duration,
     )
-    .option(
-      '-s, --source <source>',
-      `price source: ${SOURCES.join(', ')} (default: produce.source from the config)`,
+    .addOption(
+      new Option(
+        '-s, --source <source>',
+        'price source (default: produce.source from the config)',
+      ).choices(SOURCES),
     )
     .option('--json', 'print the summary as JSON')
     .action(async (options: ProduceCommandOptions, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
-      const source = parseSource(options.source) ?? pipeline.produce.source;
-      const intervalMs =
-        options.interval === undefined ? undefined : parseInterval(options.interval);
-      const ticks =
-        options.count === undefined
-          ? intervalMs === undefined
-            ? 1
-            : Infinity
-          : parseCount(options.count);
+      const source = options.source ?? pipeline.produce.source;
+      const intervalMs = options.interval;
+      const ticks = options.count ?? (intervalMs === undefined ? 1 : Infinity);
       const settings = serviceSettings();
       const logger = createLogger('produce');
       const abort = new AbortController();
@@ -85,25 +82,4 @@ export function registerProduceCommand(program: Command): void {
         process.off('SIGINT', stop);
       }
     });
-}
-
-function parseSource(text: string | undefined): (typeof SOURCES)[number] | undefined {
-  if (text === undefined) return undefined;
-  if (!(SOURCES as readonly string[]).includes(text))
-    throw new UsageError(`--source: use one of ${SOURCES.join(', ')}, not "${text}"`);
-  return text as (typeof SOURCES)[number];
-}
-
-function parseInterval(text: string): number {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0)
-    throw new UsageError(`--interval: "${text}" is not a positive duration (e.g. 5s)`);
-  return ms;
-}
-
-function parseCount(text: string): number {
-  const count = Number(text);
-  if (!Number.isInteger(count) || count < 1)
-    throw new UsageError(`--count: "${text}" is not a positive whole number`);
-  return count;
 }

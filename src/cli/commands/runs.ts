@@ -3,13 +3,13 @@ import { loadPipeline } from '../../assets/config/index.ts';
 import { Orchestrator } from '../../jobs/index.ts';
 import { formatRunsTable } from '../../jobs/render.ts';
 import { configFile, print } from './config-commands.ts';
-import { parsePositiveInt } from './materialize.ts';
+import { positiveInt } from '../options.ts';
 
 export function registerRunsCommand(program: Command): void {
   program
     .command('runs')
     .description('list recent runs, newest first')
-    .option('--limit <n>', 'how many runs', parsePositiveInt, 20)
+    .option('--limit <n>', 'how many runs', positiveInt, 20)
     .option('--json', 'print the runs as JSON')
     .action(async (options: { limit: number; json?: boolean }, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));

@@ -9,6 +9,7 @@ import {
   stackUp,
   type ServiceStatus,
 } from '../../stack/index.ts';
+import { print } from './config-commands.ts';
 
 interface StackCommandOptions {
   only?: string;
@@ -19,10 +20,6 @@ interface StackCommandOptions {
 const progress = (message: string): void => {
   process.stderr.write(`stack: ${message}\n`);
 };
-
-function print(json: boolean | undefined, value: unknown, text: string): void {
-  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
-}
 
 export function registerStackCommand(program: Command): void {
   const stack = program

@@ -5,13 +5,13 @@ import type { OrchestratorMetrics } from '../../monitoring/metrics/orchestrator.
 import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { configFile } from './config-commands.ts';
-import { parsePositiveInt } from './materialize.ts';
+import { positiveInt } from '../options.ts';
 
 export function registerWorkerCommand(program: Command): void {
   program
     .command('worker')
     .description('materialize assets from the queue until SIGTERM (run as many as you like)')
-    .option('--concurrency <n>', 'jobs processed at once by this worker', parsePositiveInt, 1)
+    .option('--concurrency <n>', 'jobs processed at once by this worker', positiveInt, 1)
     .action(async (options: { concurrency: number }, command: Command) => {
       const pipeline = await loadPipeline(configFile(command));
       const logger = createLogger('worker');
