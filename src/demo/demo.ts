@@ -1,9 +1,10 @@
-import kafkajs from 'kafkajs';
 import type { LoadedPipeline } from '../assets/config/index.ts';
 import { sleep } from '../shared/backoff.ts';
 import { WorkFailedError } from '../shared/errors.ts';
+import { createLogger } from '../shared/logger.ts';
 import { serviceSettings } from '../shared/settings.ts';
 import { collectOffsets } from '../monitoring/lag/collect.ts';
+import { createLagAdmin } from '../monitoring/lag/kafka-admin.ts';
 import { lagOf } from '../monitoring/lag/evaluate.ts';
 import { stackUp } from '../stack/index.ts';
 import { runStrata, startStrata } from './child.ts';
@@ -100,12 +101,7 @@ async function waitUntilCaughtUp(
   pipeline: LoadedPipeline,
   progress: (m: string) => void,
 ): Promise<void> {
-  const kafka = new kafkajs.Kafka({
-    clientId: 'strata-demo',
-    brokers: serviceSettings().kafkaBrokers,
-    logLevel: kafkajs.logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
+  const admin = createLagAdmin(serviceSettings().kafkaBrokers, createLogger('demo'));
   await admin.connect();
   try {
     const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
