@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '../shared/logger.ts';
 import type { ObjectStore } from '../storage/index.ts';
@@ -50,6 +51,12 @@ interface SealedBatch {
   batch: Batch;
   key: string | null;
   stage: Stage;
+  /**
+   * The intent entry, built once at the first attempt and kept: a retried append must write the
+   * very same entry, so that a slot taken by an earlier attempt whose reply was lost is
+   * recognised as this batch's own (a rebuilt entry would differ in `writtenAt`).
+   */
+  intent?: PositionEntry;
 }
 
 const PRUNE_EVERY = 8;
@@ -337,16 +344,17 @@ export class PartitionSink {
       sealed.stage = 'intent';
     }
     if (sealed.stage === 'intent') {
-      await this.announce(batch, sealed.key);
+      sealed.intent ??= this.intentEntry(batch, sealed.key);
+      await this.announce(sealed.intent);
       sealed.stage = 'data';
     }
     if (sealed.key !== null) await this.writeObject(sealed.key, batch);
     this.settle(batch.end + 1);
   }
 
-  /** Appends the intent for `batch`; from here on its range is fixed whoever writes the object. */
-  private async announce(batch: Batch, key: string | null): Promise<void> {
-    const entry: PositionEntry = {
+  /** The position entry announcing `batch`; from here on its range is fixed whoever writes the object. */
+  private intentEntry(batch: Batch, key: string | null): PositionEntry {
+    return {
       version: 1,
       topic: this.ctx.topic,
       partition: this.ctx.partition,
@@ -357,6 +365,10 @@ export class PartitionSink {
         key === null ? null : { start: batch.start, end: batch.end, key, records: batch.records },
       writtenAt: new Date(this.ctx.now()).toISOString(),
     };
+  }
+
+  /** Appends an intent entry to the position log, the fencing point of a batch. */
+  private async announce(entry: PositionEntry): Promise<void> {
     const seq = this.seq + 1;
     try {
       await this.log.append(seq, entry);
@@ -376,11 +388,7 @@ export class PartitionSink {
   /** A retried append finds its slot taken: by this very entry when an earlier attempt's reply was lost. */
   private async landedAnyway(seq: number, entry: PositionEntry): Promise<boolean> {
     const latest = await this.log.latest();
-    return (
-      latest?.seq === seq &&
-      latest.entry.owner === entry.owner &&
-      latest.entry.writtenAt === entry.writtenAt
-    );
+    return latest?.seq === seq && isDeepStrictEqual(latest.entry, entry);
   }
 
   private async writeObject(key: string, batch: Batch): Promise<void> {

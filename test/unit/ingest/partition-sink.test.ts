@@ -237,17 +237,34 @@ describe('PartitionSink', () => {
   });
 
   it('recognises its own position entry when the reply to a successful write was lost', async () => {
-    const ctx = sinkContext(store, { limits: { maxRecords: 5, maxBytes: 1e6, maxAgeMs: 1000 } });
+    // The clock moves between the attempt and its retry, as in production: the retry must
+    // append the very entry the first attempt wrote, not a rebuilt one with a newer writtenAt.
+    let clock = Date.parse('2026-11-25T10:00:05.000Z');
+    const ctx = sinkContext(store, {
+      limits: { maxRecords: 5, maxBytes: 1e6, maxAgeMs: 1000 },
+      now: () => (clock += 1_000),
+    });
     const sink = await PartitionSink.claim(ctx, 0);
     store.failPositionReplyOnce = true;
     await sink.consume(messages(0, 4), keepGoing);
     await expect(sink.flushOpen()).rejects.toThrow('reply lost');
     expect(sink.isStuck).toBe(true);
     expect(ctx.recorded.failures).toHaveLength(1);
+    const written = (await new PositionLog(local, ctx.statePrefix, 'prices', 0).latest())!;
+    expect(written.entry.pending).toMatchObject({ start: 0, end: 4 });
+
     await sink.retry();
     expect(sink.isStuck).toBe(false);
+    expect(ctx.recorded.failures).toHaveLength(1);
     expect(allOffsets(await landedOffsets(local))).toEqual(range(0, 4));
     expect(ctx.recorded.settled).toEqual([5]);
+    expect(await new PositionLog(local, ctx.statePrefix, 'prices', 0).latest()).toEqual(written);
+
+    // The sink still owns the partition: its next batch lands on the following slot.
+    await sink.consume(messages(5, 9), keepGoing);
+    await sink.flushOpen();
+    expect(allOffsets(await landedOffsets(local))).toEqual(range(0, 9));
+    expect(ctx.recorded.settled).toEqual([5, 10]);
   });
 
   it('skips messages below its position, which an earlier owner already landed', async () => {
