@@ -19,6 +19,7 @@
  *   <p>lease:<key>:log        hash: fence -> "token start expiresAt end" (lease intervals)
  *   <p>pool:<name>            zset: holder token scored by expiry
  *   <p>workers                zset: worker id scored by heartbeat expiry
+ *   <p>sweep:failed:<queue>   string: "score jobId" of the last failed job swept
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -58,5 +59,8 @@ export class RedisKeys {
   }
   workers(): string {
     return `${this.prefix}workers`;
+  }
+  failedSweepCursor(queueName: string): string {
+    return `${this.prefix}sweep:failed:${queueName}`;
   }
 }

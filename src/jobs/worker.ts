@@ -134,6 +134,7 @@ export class AssetWorker {
     this.sweeper = startFailedJobSweeper({
       queue: queue.queue,
       redis,
+      keys,
       runs,
       intervalMs: Math.max(1_000, this.settings.stalledIntervalMs),
       workerId: this.id,
