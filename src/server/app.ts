@@ -1,13 +1,15 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { MonitorKeys } from '../monitoring/keys.ts';
 import { readMonitoringStatus } from '../monitoring/status.ts';
-import { bearerAuth } from './auth.ts';
+import { assertStrongToken, bearerAuth } from './auth.ts';
 import { loginRouter } from './login.ts';
 import { metricsRoute } from './metrics-route.ts';
+import { securityHeaders } from './security/headers.ts';
+import { SessionStore } from './security/sessions.ts';
 
 export interface AppOptions {
   redis: Redis;
@@ -29,11 +31,15 @@ export interface AppOptions {
  * asset API, the asset graph page and Bull Board.
  */
 export function createApp(options: AppOptions): Express {
+  assertStrongToken(options.apiToken);
   const app = express();
   app.disable('x-powered-by');
+  // First, so that every answer carries them: pages, Bull Board, 401s, the sign-in form, errors.
+  app.use(securityHeaders());
   if (options.apiToken !== undefined) {
-    app.use(bearerAuth(options.apiToken));
-    app.use(loginRouter(options.apiToken));
+    const sessions = new SessionStore(options.apiToken, options.redis, options.keyPrefix);
+    app.use(bearerAuth(options.apiToken, sessions));
+    app.use(loginRouter(options.apiToken, sessions));
   }
   const keys = new MonitorKeys(options.keyPrefix);
 
@@ -48,7 +54,9 @@ export function createApp(options: AppOptions): Express {
       ]);
       res.json({ status: 'ok', redis: 'up' });
     } catch (error) {
-      res.status(503).json({ status: 'degraded', redis: 'down', error: errorMessage(error) });
+      // Unauthenticated: the reason (hosts, ports) goes to the log, not to whoever asks.
+      options.logger.warn({ err: errorMessage(error) }, 'health check: Redis unreachable');
+      res.status(503).json({ status: 'degraded', redis: 'down' });
     }
   });
 
@@ -80,12 +88,4 @@ export function createApp(options: AppOptions): Express {
   });
 
   return app;
-}
-
-/** Last in the chain: a JSON error without internals (the log has the details). */
-export function errorHandler(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    logger.error({ err: errorMessage(error), path: req.path }, 'request failed');
-    if (!res.headersSent) res.status(500).json({ error: 'internal error' });
-  };
 }

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { UsageError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import { errorHandler } from './app.ts';
-import { isLoopback } from './auth.ts';
+import { assertStrongToken, isLoopback } from './auth.ts';
+import { errorHandler, notFound } from './security/errors.ts';
 
 export interface ListenOptions {
   host: string;
@@ -16,8 +16,9 @@ export interface ListenOptions {
   graceMs?: number;
 }
 
-/** Refuses to expose the API beyond this machine without a token. */
+/** Refuses to expose the API beyond this machine without a token, or with a short one. */
 export function assertSafeBinding(host: string, apiToken: string | undefined): void {
+  assertStrongToken(apiToken);
   if (!isLoopback(host) && !apiToken) {
     throw new UsageError(
       `refusing to listen on ${host} without a token: set STRATA_API_TOKEN (clients send "Authorization: Bearer <token>"), or bind 127.0.0.1`,
@@ -34,6 +35,7 @@ export interface RunningServer {
 /** Listens; close() stops accepting, lets requests finish within the grace time, then drops the rest. */
 export async function listen(app: Express, options: ListenOptions): Promise<RunningServer> {
   assertSafeBinding(options.host, options.apiToken);
+  app.use(notFound());
   app.use(errorHandler(options.logger));
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {

@@ -144,7 +144,7 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
   });
 
   it('requires the bearer token when one is set, except for /healthz, and refuses to bind off loopback without one', async () => {
-    const server = await serve('s3cret-token');
+    const server = await serve('s3cret-token-0123456789');
     expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
     expect(
       (await fetch(`${server.url}/api/alerts`, { headers: { authorization: 'Bearer wrong' } }))
@@ -153,14 +153,15 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
     expect(
       (
         await fetch(`${server.url}/api/alerts`, {
-          headers: { authorization: 'Bearer s3cret-token' },
+          headers: { authorization: 'Bearer s3cret-token-0123456789' },
         })
       ).status,
     ).toBe(200);
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
 
     expect(() => assertSafeBinding('0.0.0.0', undefined)).toThrow(UsageError);
-    expect(() => assertSafeBinding('0.0.0.0', 'token')).not.toThrow();
+    expect(() => assertSafeBinding('0.0.0.0', 'a-token-of-24-characters')).not.toThrow();
+    expect(() => assertSafeBinding('0.0.0.0', 'short-token')).toThrow(/at least 16/);
     expect(() => assertSafeBinding('127.0.0.1', undefined)).not.toThrow();
   });
 });

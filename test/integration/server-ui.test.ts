@@ -183,7 +183,7 @@ describe('strata serve: asset API, asset graph page and Bull Board (real Redis a
     const response = await fetch(`${server.url}/`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
     const html = await response.text();
     const svg = /<svg[^]*<\/svg>/.exec(html)?.[0] ?? '';
     expect(svg).not.toBe('');

@@ -2,8 +2,8 @@ import { escapeHtml as e } from './escape.ts';
 import { PAGE_CSS } from './styles.ts';
 
 /** The sign-in form browsers get instead of a bare 401 when the server has a token. */
-export function renderLoginPage(options: { next: string; failed?: boolean }): string {
-  const failed = options.failed ? '<p class="err">That token is not the one configured.</p>' : '';
+export function renderLoginPage(options: { next: string; message?: string }): string {
+  const message = options.message ? `<p class="err">${e(options.message)}</p>` : '';
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Strata · sign in</title><style>${PAGE_CSS}</style></head>
@@ -13,7 +13,7 @@ export function renderLoginPage(options: { next: string; failed?: boolean }): st
 <section>
 <h2>Sign in</h2>
 <p>This server requires its API token (<code>STRATA_API_TOKEN</code>).</p>
-${failed}
+${message}
 <form method="post" action="/login">
 <input type="hidden" name="next" value="${e(options.next)}">
 <label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
