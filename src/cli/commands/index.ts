@@ -11,7 +11,11 @@ import { registerMonitorCommand } from './monitor.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerDemoCommand } from './demo.ts';
 
-/** Every subcommand registers here; each lives in its own module beside this one. */
+/**
+ * Every subcommand registers here; each lives in its own module beside this one. A command
+ * module holds only its arguments and options: its action imports the implementation from
+ * ../actions/ when it runs, so `--help` or `validate` never load Kafka, BullMQ, DuckDB or AWS.
+ */
 export function registerCommands(program: Command): void {
   registerConfigCommands(program);
   registerStackCommand(program);

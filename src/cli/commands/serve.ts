@@ -1,19 +1,6 @@
 import type { Command } from 'commander';
-import { loadPipeline } from '../../assets/config/index.ts';
-import { Orchestrator } from '../../jobs/index.ts';
-import { MonitorKeys } from '../../monitoring/keys.ts';
-import { processMetrics } from '../../monitoring/metrics/registry.ts';
-import { MetricsSnapshotPublisher } from '../../monitoring/metrics/snapshot.ts';
-import { createServeApp } from '../../server/serve-app.ts';
-import { assertSafeBinding, listen } from '../../server/server.ts';
-import { UsageError } from '../../shared/errors.ts';
-import { createLogger } from '../../shared/logger.ts';
+import type { ServeOptions } from '../actions/serve.ts';
 import { configFile } from './config-commands.ts';
-
-interface ServeOptions {
-  host: string;
-  port: string;
-}
 
 export function registerServeCommand(program: Command): void {
   program
@@ -28,45 +15,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option('--port <n>', 'port (0 picks a free one)', process.env.STRATA_PORT ?? '3000')
     .action(async (options: ServeOptions, command: Command) => {
-      const port = Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65_535)
-        throw new UsageError(`--port: "${options.port}" is not a port number`);
-      const apiToken = process.env.STRATA_API_TOKEN || undefined;
-      assertSafeBinding(options.host, apiToken);
-      const pipeline = await loadPipeline(configFile(command));
-      const logger = createLogger('server');
-      const orchestrator = await Orchestrator.connect(pipeline);
-      const { keyPrefix, queuePrefix } = orchestrator.settings;
-      const metrics = processMetrics();
-      const snapshots = new MetricsSnapshotPublisher(
-        orchestrator.redis,
-        new MonitorKeys(keyPrefix),
-        metrics.registry,
-        { role: 'server', logger },
-      );
-      snapshots.start();
-      const app = createServeApp({
-        redis: orchestrator.redis,
-        keyPrefix,
-        registry: metrics.registry,
-        instance: snapshots.instance,
-        logger,
-        apiToken,
-        pipeline,
-        events: orchestrator.events,
-        runs: orchestrator.runs,
-        queue: orchestrator.queue.queue,
-        queuePrefix,
-      });
-      const server = await listen(app, { host: options.host, port, apiToken, logger });
-      logger.info({ url: server.url, auth: apiToken !== undefined }, 'listening');
-      process.stdout.write(`listening on ${server.url}\n`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGTERM', resolve);
-        process.once('SIGINT', resolve);
-      });
-      await server.close();
-      await snapshots.close();
-      await orchestrator.close();
+      const { serve } = await import('../actions/serve.ts');
+      await serve(configFile(command), options);
     });
 }

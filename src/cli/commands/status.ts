@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import { loadPipeline } from '../../assets/config/index.ts';
-import { Orchestrator, assetStatuses, orchestratorSettings } from '../../jobs/index.ts';
-import { formatStatusTable } from '../../jobs/render.ts';
-import { formatMonitoringStatus } from '../../monitoring/format-status.ts';
-import { readMonitoringStatus } from '../../monitoring/status.ts';
-import { configFile, print } from './config-commands.ts';
+import { configFile } from './config-commands.ts';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -14,22 +9,7 @@ export function registerStatusCommand(program: Command): void {
     )
     .option('--json', 'print the status as JSON')
     .action(async (options: { json?: boolean }, command: Command) => {
-      const pipeline = await loadPipeline(configFile(command));
-      const orchestrator = await Orchestrator.connect(pipeline);
-      try {
-        const assets = await assetStatuses(pipeline, orchestrator.events);
-        const monitoring = await readMonitoringStatus(
-          orchestrator.redis,
-          orchestratorSettings().keyPrefix,
-          { recent: 5 },
-        );
-        print(
-          options.json,
-          { assets, monitoring },
-          `${formatStatusTable(assets)}\n\n${formatMonitoringStatus(monitoring)}`,
-        );
-      } finally {
-        await orchestrator.close();
-      }
+      const { status } = await import('../actions/status.ts');
+      await status(configFile(command), options);
     });
 }
