@@ -1,6 +1,6 @@
 export { Orchestrator, NoWorkerError, type SubmitRun, type WaitOptions } from './orchestrator.ts';
 export { AssetWorker, type AssetWorkerOptions, type WorkerState } from './worker.ts';
-export type { WorkerObserver } from './processor.ts';
+export type { WorkerObserver } from './processor-types.ts';
 export { EventLog, type AssetSummary } from './event-log.ts';
 export { RunStore } from './run-store.ts';
 export { AssetLeases, type Lease, type LeaseInterval } from './lease.ts';

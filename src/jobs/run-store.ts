@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { AssetGraph } from '../assets/graph.ts';
+import type { AssetGraph } from '../graph/graph.ts';
 import type { RedisKeys } from './keys.ts';
 import { LEASE_LOG_RETAIN } from './lease.ts';
 import {

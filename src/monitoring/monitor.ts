@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
-import type { Pipeline } from '../assets/config/types.ts';
+import type { Pipeline } from '../config/types.ts';
 import { sleep } from '../shared/backoff.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';

@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import type { Pipeline } from '../assets/config/types.ts';
+import type { Pipeline } from '../config/types.ts';
 import { EventLog } from '../jobs/event-log.ts';
 import { RedisKeys } from '../jobs/keys.ts';
 import { closeRedis, connectRedis, type Redis } from '../jobs/redis.ts';

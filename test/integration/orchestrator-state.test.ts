@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssetGraph } from '../../src/assets/graph.ts';
+import { AssetGraph } from '../../src/graph/graph.ts';
 import { RedisKeys } from '../../src/jobs/keys.ts';
 import { AssetLeases, type Lease } from '../../src/jobs/lease.ts';
 import { Pools } from '../../src/jobs/pools.ts';

@@ -1,7 +1,7 @@
 import { observeLake } from '../../ingest/observe.ts';
 import { openObjectStore } from '../../storage/index.ts';
 import { serviceSettings } from '../../shared/settings.ts';
-import type { AssetSpec } from '../config/types.ts';
+import type { AssetSpec } from '../../config/types.ts';
 import type { MaterializeContext, MaterializeResult, Materializer } from './types.ts';
 
 type KafkaBatchesAsset = Extract<AssetSpec, { kind: 'kafka_batches' }>;
