@@ -2,7 +2,7 @@ import { Job, type Queue } from 'bullmq';
 import type { Logger } from '../shared/logger.ts';
 import type { RedisKeys } from './keys.ts';
 import { jobDataSchema, type AssetJobData } from './queue.ts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
 import type { RunStore } from './run-store.ts';
 
 /** Failed jobs examined per sweep; the next sweep continues where this one stopped. */

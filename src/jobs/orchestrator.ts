@@ -7,7 +7,7 @@ import { liveWorkers } from './heartbeat.ts';
 import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { AssetQueue, type EnqueuedAsset } from './queue.ts';
-import { closeRedis, connectRedis, type Redis } from './redis.ts';
+import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
 import { TERMINAL_RUN_STATUSES, type RunEvent, type RunMeta, type RunRecord } from './run-model.ts';
 import { RunStore } from './run-store.ts';
 import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';

@@ -69,7 +69,7 @@ export function createProcessor(deps: ProcessorDeps) {
           info,
         });
       } finally {
-        await releaseQuietly(lease, deps.logger);
+        await releaseQuietly(asset, lease, deps.logger);
       }
     } finally {
       await slots.release();
@@ -148,11 +148,11 @@ async function failUnknownAsset(
   throw new UnrecoverableError(error);
 }
 
-async function releaseQuietly(lease: Lease, logger: Logger): Promise<void> {
+async function releaseQuietly(asset: string, lease: Lease, logger: Logger): Promise<void> {
   try {
     await lease.release();
   } catch (error) {
     // The lease expires by itself; a failed release only delays the next holder.
-    logger.warn({ err: error, asset: lease.asset }, 'lease release failed');
+    logger.warn({ err: error, asset }, 'lease release failed');
   }
 }

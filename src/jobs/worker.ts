@@ -17,7 +17,7 @@ import { createProcessor } from './processor.ts';
 import type { JobOutcome, WorkerObserver } from './processor-types.ts';
 import { AssetQueue, retryDelay, type AssetJobData } from './queue.ts';
 import { startFailedJobSweeper } from './failed-sweeper.ts';
-import { closeRedis, connectRedis, type Redis } from './redis.ts';
+import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
 import { RunStore } from './run-store.ts';
 import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
 
