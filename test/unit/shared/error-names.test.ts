@@ -4,11 +4,11 @@ import * as dbt from '../../../src/engines/dbt/errors.ts';
 import * as jobs from '../../../src/jobs/errors.ts';
 import * as shared from '../../../src/shared/errors.ts';
 
-const modules = { shared, jobs, dbt, athena };
+const modules: Record<string, unknown>[] = [shared, jobs, dbt, athena];
 
 describe('error classes', () => {
   it('each carry their own name, so logs say LeaseLostError rather than its parent TransientError', () => {
-    const exported: unknown[] = Object.values(modules).flatMap((m) => Object.values(m));
+    const exported = modules.flatMap((m): unknown[] => Object.values(m));
     const classes = exported.filter(
       (v): v is new (...args: unknown[]) => Error =>
         typeof v === 'function' && (v as { prototype: unknown }).prototype instanceof Error,
@@ -17,7 +17,7 @@ describe('error classes', () => {
     for (const ErrorClass of classes) {
       // The name is a class field, so it exists only on a constructed instance.
       const args = ErrorClass === shared.ConfigErrors ? [[]] : ['message', 'x', 1, 1, 'key', 'x'];
-      const error = Reflect.construct(ErrorClass, args) as Error;
+      const error: Error = Reflect.construct(ErrorClass, args);
       expect(error.name, ErrorClass.name).toBe(ErrorClass.name);
     }
   });
