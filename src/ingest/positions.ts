@@ -40,9 +40,7 @@ export interface LatestPosition {
 }
 
 /** Another owner appended to the log first: this writer no longer owns the partition. */
-export class FencedError extends NonRetriableError {
-  override readonly name = 'FencedError';
-}
+export class FencedError extends NonRetriableError {}
 
 const SEQ_DIGITS = 12;
 const ENTRY_NAME = /\/(\d{12})\.json$/;

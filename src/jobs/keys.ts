@@ -20,6 +20,7 @@
  *   <p>pool:<name>            zset: holder token scored by expiry
  *   <p>workers                zset: worker id scored by heartbeat expiry
  *   <p>sweep:failed:<queue>   string: "score jobId" of the last failed job swept
+ *   <p>sweep:created          string: "createdAt runId" of the last run checked for recovery
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
@@ -62,5 +63,8 @@ export class RedisKeys {
   }
   failedSweepCursor(queueName: string): string {
     return `${this.prefix}sweep:failed:${queueName}`;
+  }
+  createdRunsCursor(): string {
+    return `${this.prefix}sweep:created`;
   }
 }

@@ -1,14 +1,19 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { evaluateChecks } from '../assets/checks/evaluate.ts';
 import { isBlocking, type CheckResult } from '../assets/checks/types.ts';
-import type { AssetSpec } from '../config/types.ts';
+import type { AssetSpec } from '../assets/config/types.ts';
 import { materialize, type MaterializeResult } from '../assets/materializers/index.ts';
 import { NonRetriableError, UsageError, WorkFailedError, errorMessage } from '../shared/errors.ts';
-import { HandBackSignal, LeaseLostError, MaterializationTimeoutError } from './errors.ts';
+import {
+  HandBackSignal,
+  LeaseLostError,
+  MaterializationTimeoutError,
+  RunCancelledSignal,
+} from './errors.ts';
 import { keepAlive } from './keep-alive.ts';
 import type { Lease } from './lease.ts';
 import type { PoolSlots } from './pools.ts';
-import type { JobOutcome, ProcessorDeps } from './processor-types.ts';
+import type { JobOutcome, ProcessorDeps } from './processor.ts';
 import type { AssetJobData } from './queue.ts';
 import type { MaterializationRecord, RunAssetInfo, RunStatus } from './run-model.ts';
 
@@ -42,6 +47,7 @@ export async function materializeHoldingLease(
   } catch (error) {
     const reason: unknown = abort.signal.aborted ? abort.signal.reason : error;
     if (reason instanceof HandBackSignal) return handBack(deps, held);
+    if (reason instanceof RunCancelledSignal) return recordCancelled(deps, held, info);
     return recordFailure(deps, held, info, reason);
   } finally {
     stop();
@@ -49,7 +55,13 @@ export async function materializeHoldingLease(
   return recordResult(deps, held, info, materialized.result, materialized.checks);
 }
 
-/** Aborts the materialization on lease loss, timeout, job cancellation or worker shutdown. */
+/** How often a running job asks whether its run was cancelled. */
+const CANCEL_POLL_MS = 1_000;
+
+/**
+ * Aborts the materialization on lease loss, timeout, run cancellation, job cancellation or
+ * worker shutdown.
+ */
 function guard(deps: ProcessorDeps, held: HeldJob, abort: AbortController): () => void {
   const ttlMs = deps.leases.ttlMs;
   const stopKeepAlive = keepAlive(
@@ -71,16 +83,44 @@ function guard(deps: ProcessorDeps, held: HeldJob, abort: AbortController): () =
     held.spec.timeoutMs,
   );
   timer.unref();
+  const stopCancelWatch = watchCancellation(deps, held, abort);
   const handBack = (): void => abort.abort(new HandBackSignal('worker is shutting down'));
   deps.shutdown.addEventListener('abort', handBack);
   held.signal?.addEventListener('abort', handBack);
   if (deps.shutdown.aborted) handBack();
   return () => {
     stopKeepAlive();
+    stopCancelWatch();
     clearTimeout(timer);
     deps.shutdown.removeEventListener('abort', handBack);
     held.signal?.removeEventListener('abort', handBack);
   };
+}
+
+/**
+ * Polls the run's cancel flag (one HGET a second per running job; a missed poll during a Redis
+ * blip only delays the abort) and aborts the materializer once it is set.
+ */
+function watchCancellation(deps: ProcessorDeps, held: HeldJob, abort: AbortController): () => void {
+  const runId = held.job.data.runId;
+  let polling = false;
+  const timer = setInterval(() => {
+    if (polling || abort.signal.aborted) return;
+    polling = true;
+    deps.runs
+      .cancelRequested(runId)
+      .then((cancelled) => {
+        if (cancelled) abort.abort(new RunCancelledSignal(`run ${runId} was cancelled`));
+      })
+      .catch((error: unknown) =>
+        deps.logger.debug({ err: error, runId }, 'polling the cancel flag failed'),
+      )
+      .finally(() => {
+        polling = false;
+      });
+  }, CANCEL_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 async function runMaterializer(
@@ -239,6 +279,30 @@ function notifyObserver(
         observer.runFinished?.({ id: record.runId, trigger: meta.trigger, status: runStatus }),
     )
     .catch(warn);
+}
+
+/** The run was cancelled mid-materialization: the asset ends cancelled, its lease released. */
+async function recordCancelled(
+  deps: ProcessorDeps,
+  held: HeldJob,
+  info: RunAssetInfo,
+): Promise<JobOutcome> {
+  const { job, spec } = held;
+  deps.logger.warn(
+    { asset: spec.key, runId: job.data.runId, worker: deps.workerId },
+    'run cancelled: materialization aborted',
+  );
+  const finished = await deps.runs.finish({
+    runId: job.data.runId,
+    asset: spec.key,
+    outcome: 'cancelled',
+    lease: held.lease,
+    info: { ...info, endedAt: Date.now(), error: 'run cancelled: materialization aborted' },
+  });
+  held.lease.markReleased();
+  job.log('run cancelled: materialization aborted').catch(() => undefined);
+  if (finished.kind === 'ok') return { outcome: 'cancelled', runStatus: finished.runStatus };
+  return { outcome: 'ignored', state: finished.state };
 }
 
 async function handBack(deps: ProcessorDeps, held: HeldJob): Promise<never> {

@@ -1,5 +1,5 @@
-import type { LoadedPipeline } from '../config/load.ts';
-import { selectAssets } from '../graph/selection.ts';
+import type { LoadedPipeline } from '../assets/config/load.ts';
+import { selectAssets } from '../assets/selection.ts';
 import { WorkFailedError } from '../shared/errors.ts';
 import { serviceSettings } from '../shared/settings.ts';
 import { EventLog } from './event-log.ts';
@@ -7,8 +7,14 @@ import { liveWorkers } from './heartbeat.ts';
 import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { AssetQueue, type EnqueuedAsset } from './queue.ts';
-import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
-import { TERMINAL_RUN_STATUSES, type RunEvent, type RunMeta, type RunRecord } from './run-model.ts';
+import { closeRedis, connectRedis, type Redis } from './redis.ts';
+import {
+  RUN_ID,
+  TERMINAL_RUN_STATUSES,
+  type RunEvent,
+  type RunMeta,
+  type RunRecord,
+} from './run-model.ts';
 import { RunStore } from './run-store.ts';
 import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
 
@@ -25,9 +31,7 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export class NoWorkerError extends WorkFailedError {
-  override readonly name = 'NoWorkerError';
-}
+export class NoWorkerError extends WorkFailedError {}
 
 /**
  * The producer side of runs, for the CLI, the scheduler and the server: submit a run, follow it,
@@ -75,6 +79,16 @@ export class Orchestrator {
       roots.map((k) => this.specOf(k)),
     );
     return { runId, assets };
+  }
+
+  /**
+   * Cancels a run: assets not started are cancelled now; running ones are aborted by their
+   * workers within about a second (they poll the flag) and end cancelled. Returns the run as it
+   * is right after the request, or undefined when there is no such run.
+   */
+  async cancel(runId: string): Promise<RunRecord | undefined> {
+    if (!RUN_ID.test(runId) || (await this.runs.cancel(runId)) === 'missing') return undefined;
+    return this.runs.get(runId);
   }
 
   /** Follows a run's events until it ends; returns the finished run. */

@@ -1,6 +1,5 @@
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from '../redis/connection.ts';
-import { LuaScript } from '../redis/lua-script.ts';
+import { LuaScript, type Redis } from './redis.ts';
 
 /**
  * Named concurrency pools shared by all workers: a sorted set per pool of holder tokens scored

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { AssetGraph } from '../graph/graph.ts';
+import type { AssetGraph } from '../assets/graph.ts';
 import type { RedisKeys } from './keys.ts';
-import { LEASE_LOG_RETAIN } from '../redis/lease.ts';
+import { LEASE_LOG_RETAIN } from './lease.ts';
 import {
   cancelRunScript,
   claimAssetScript,
   createRunScript,
   finishAssetScript,
 } from './lua/run-scripts.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { Redis } from './redis.ts';
 import {
   RUN_ID,
   runAssetInfoSchema,
@@ -34,7 +34,8 @@ export interface NewRun {
 export interface FinishAsset {
   runId: string;
   asset: string;
-  outcome: 'succeeded' | 'failed';
+  /** `cancelled`: the run was cancelled while the asset ran, and its materializer was aborted. */
+  outcome: 'succeeded' | 'failed' | 'cancelled';
   /** The lease held for the asset (checked, then released); undefined skips fencing (the job is already gone). */
   lease: { token: string; fence: number } | undefined;
   /** The materialization, which also serves as the run's per-asset info. */
@@ -214,6 +215,19 @@ export class RunStore {
   async status(runId: string): Promise<RunStatus | undefined> {
     return ((await this.redis.hget(this.keys.run(runId), 'status')) ?? undefined) as
       RunStatus | undefined;
+  }
+
+  /** Whether someone asked to cancel the run: cheap enough for running jobs to poll. */
+  async cancelRequested(runId: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.run(runId), 'cancelRequested')) === '1';
+  }
+
+  /** The run's assets in one state, e.g. the queued ones to enqueue again. */
+  async assetsIn(runId: string, state: AssetRunState): Promise<string[]> {
+    const states = await this.redis.hgetall(this.keys.runState(runId));
+    return Object.entries(states)
+      .filter(([, s]) => s === state)
+      .map(([asset]) => asset);
   }
 
   async get(runId: string): Promise<RunRecord | undefined> {

@@ -24,6 +24,11 @@ export interface OrchestratorSettings {
   retryMaxMs: number;
   /** How long a stopping worker lets running materializations finish before handing them back. */
   shutdownGraceMs: number;
+  /**
+   * How long after its creation a run still `queued` is taken for one whose creator died before
+   * enqueuing it; workers then enqueue its queued assets again (idempotent).
+   */
+  recoveryGraceMs: number;
   /** Finished jobs kept in BullMQ (the event log keeps the history). */
   keepCompletedJobs: { count: number };
   keepFailedJobs: { count: number; ageSeconds: number };
@@ -51,6 +56,7 @@ const envSchema = z.object({
   STRATA_RETRY_BASE_MS: positiveInt(1_000),
   STRATA_RETRY_MAX_MS: positiveInt(60_000),
   STRATA_SHUTDOWN_GRACE_MS: positiveInt(30_000),
+  STRATA_RUN_RECOVERY_GRACE_MS: positiveInt(30_000),
 });
 
 export function orchestratorSettings(env: NodeJS.ProcessEnv = process.env): OrchestratorSettings {
@@ -71,6 +77,7 @@ export function orchestratorSettings(env: NodeJS.ProcessEnv = process.env): Orch
     retryBaseMs: e.STRATA_RETRY_BASE_MS,
     retryMaxMs: e.STRATA_RETRY_MAX_MS,
     shutdownGraceMs: e.STRATA_SHUTDOWN_GRACE_MS,
+    recoveryGraceMs: e.STRATA_RUN_RECOVERY_GRACE_MS,
     keepCompletedJobs: { count: 1_000 },
     keepFailedJobs: { count: 5_000, ageSeconds: 7 * 24 * 3600 },
   };

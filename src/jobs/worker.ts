@@ -1,8 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { Worker } from 'bullmq';
-import type { LoadedPipeline } from '../config/load.ts';
+import { Worker, type Queue } from 'bullmq';
+import type { LoadedPipeline } from '../assets/config/load.ts';
 import { warehouseRowCounter } from '../assets/checks/sql.ts';
 import { defaultMaterializers, type MaterializerRegistry } from '../assets/materializers/index.ts';
 import { errorMessage } from '../shared/errors.ts';
@@ -13,11 +13,12 @@ import { startHeartbeat } from './heartbeat.ts';
 import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { Pools } from './pools.ts';
-import { createProcessor } from './processor.ts';
-import type { JobOutcome, WorkerObserver } from './processor-types.ts';
+import { createProcessor, type JobOutcome, type WorkerObserver } from './processor.ts';
 import { AssetQueue, retryDelay, type AssetJobData } from './queue.ts';
-import { startFailedJobSweeper } from './failed-sweeper.ts';
-import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
+import { sweepFailedJobs } from './failed-sweeper.ts';
+import { startPeriodic } from './periodic.ts';
+import { recoverUnenqueuedRuns } from './run-recovery.ts';
+import { closeRedis, connectRedis, type Redis } from './redis.ts';
 import { RunStore } from './run-store.ts';
 import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
 
@@ -92,6 +93,11 @@ export class AssetWorker {
     const runs = new RunStore(redis, keys, pipeline.runs.retainPerAsset);
     const queue = new AssetQueue(redis, this.settings);
     this.queue = queue;
+    const enqueue = (runId: string, assets: readonly string[]): Promise<void> =>
+      queue.enqueue(
+        runId,
+        assets.map((k) => pipeline.assets.get(k) ?? { key: k, retries: 0 }),
+      );
     const processor = createProcessor({
       pipeline,
       runs,
@@ -99,11 +105,7 @@ export class AssetWorker {
       leases: new AssetLeases(redis, keys, this.settings.leaseTtlMs),
       pools: new Pools(redis, keys, this.settings.leaseTtlMs),
       materializers: this.options.materializers ?? defaultMaterializers,
-      enqueue: (runId, assets) =>
-        queue.enqueue(
-          runId,
-          assets.map((k) => pipeline.assets.get(k) ?? { key: k, retries: 0 }),
-        ),
+      enqueue,
       countRows: warehouseRowCounter(pipeline),
       workerId: this.id,
       settings: this.settings,
@@ -132,16 +134,35 @@ export class AssetWorker {
       ),
     );
     this.heartbeat = startHeartbeat(redis, keys, this.id);
-    this.sweeper = startFailedJobSweeper({
-      queue: queue.queue,
-      redis,
-      keys,
-      runs,
-      intervalMs: Math.max(1_000, this.settings.stalledIntervalMs),
-      workerId: this.id,
-      logger: this.logger,
-    });
+    this.sweeper = this.startSweeps(redis, keys, runs, queue.queue, enqueue);
     await this.worker.waitUntilReady();
+  }
+
+  /**
+   * Every stalled interval: close the runs of jobs BullMQ failed on its own (too many stalls),
+   * and enqueue again the runs whose creator died before enqueuing them.
+   */
+  private startSweeps(
+    redis: Redis,
+    keys: RedisKeys,
+    runs: RunStore,
+    queue: Queue<AssetJobData>,
+    enqueue: (runId: string, assets: readonly string[]) => Promise<void>,
+  ): { stop(): Promise<void> } {
+    const sweep = async (): Promise<void> => {
+      await sweepFailedJobs({ queue, redis, keys, runs, workerId: this.id });
+      await recoverUnenqueuedRuns({
+        redis,
+        keys,
+        runs,
+        enqueue,
+        graceMs: this.settings.recoveryGraceMs,
+        logger: this.logger,
+      });
+    };
+    return startPeriodic(sweep, Math.max(1_000, this.settings.stalledIntervalMs), (error) =>
+      this.logger.warn({ err: error }, 'failed-job sweep or run recovery failed'),
+    );
   }
 
   /** Skips the rest of the grace time: running jobs go back to the queue now. */
@@ -182,7 +203,7 @@ export class AssetWorker {
     const { heartbeat, sweeper, queue, redis } = this;
     const steps: [string, (() => Promise<unknown>) | undefined][] = [
       ['heartbeat', heartbeat && (() => heartbeat.stop())],
-      ['failed-job sweeper', sweeper && (() => sweeper.stop())],
+      ['sweeps', sweeper && (() => sweeper.stop())],
       ['queue', queue && (() => queue.close())],
       ['redis', redis && (() => closeRedis(redis))],
     ];

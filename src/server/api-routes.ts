@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { LoadedPipeline } from '../config/load.ts';
+import type { LoadedPipeline } from '../assets/config/load.ts';
 import type { EventLog } from '../jobs/event-log.ts';
 import { RUN_ID } from '../jobs/run-model.ts';
 import type { RunStore } from '../jobs/run-store.ts';
@@ -19,7 +19,8 @@ const runsQuery = z.object({
 
 /**
  * GET /api/assets (every asset with its status and deps), GET /api/runs?limit=N (newest first),
- * GET /api/runs/:id (one run with each asset's state).
+ * GET /api/runs/:id (one run with each asset's state), POST /api/runs/:id/cancel (assets not
+ * started are cancelled, running ones aborted by their workers; answers the run).
  */
 export function apiRouter(source: RunSource): Router {
   const router = Router();
@@ -51,6 +52,20 @@ export function apiRouter(source: RunSource): Router {
       return;
     }
     res.json(run);
+  });
+
+  // The server's state-changing route: request-guards.ts (Host, Origin) and the token apply.
+  router.post('/api/runs/:id/cancel', async (req, res) => {
+    const id = req.params.id;
+    if (!RUN_ID.test(id)) {
+      res.status(400).json({ error: 'not a run id (lower-case letters, digits and dashes)' });
+      return;
+    }
+    if ((await source.runs.cancel(id)) === 'missing') {
+      res.status(404).json({ error: `no run ${id} (unknown, or trimmed by retention)` });
+      return;
+    }
+    res.json(await source.runs.get(id));
   });
 
   return router;

@@ -6,12 +6,11 @@
 
 /** Bad user input: config, selection, CLI usage. Exit code 2, never retried. */
 export class UsageError extends Error {
-  override readonly name: string = 'UsageError';
+  override readonly name = 'UsageError';
 }
 
 /** A config file problem with its source position. */
 export class ConfigError extends UsageError {
-  override readonly name: string = 'ConfigError';
   constructor(
     readonly file: string,
     readonly line: number,
@@ -25,7 +24,6 @@ export class ConfigError extends UsageError {
 
 /** Several config problems reported together, so a user fixes them in one pass. */
 export class ConfigErrors extends UsageError {
-  override readonly name: string = 'ConfigErrors';
   constructor(readonly errors: readonly ConfigError[]) {
     super(errors.map((e) => e.message).join('\n'));
   }
@@ -33,17 +31,17 @@ export class ConfigErrors extends UsageError {
 
 /** The work itself failed (a dbt model, an error-severity check). Exit code 1, not retried. */
 export class WorkFailedError extends Error {
-  override readonly name: string = 'WorkFailedError';
+  override readonly name = 'WorkFailedError';
 }
 
 /** Retrying cannot help: bad data, permission denied, a missing object. */
 export class NonRetriableError extends Error {
-  override readonly name: string = 'NonRetriableError';
+  override readonly name = 'NonRetriableError';
 }
 
 /** A failure that may heal by itself: a dropped connection, throttling, a 5xx. */
 export class TransientError extends Error {
-  override readonly name: string = 'TransientError';
+  override readonly name = 'TransientError';
   constructor(message: string, options?: ErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;

@@ -36,9 +36,7 @@ export interface ObjectInfo {
 }
 
 /** A conditional write lost: the key already exists. Retrying the same write cannot succeed. */
-export class PreconditionFailedError extends NonRetriableError {
-  override readonly name = 'PreconditionFailedError';
-}
+export class PreconditionFailedError extends NonRetriableError {}
 
 const SEGMENT = /^[A-Za-z0-9._=+-]+$/;
 

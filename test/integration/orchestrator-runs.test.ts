@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AssetSpec } from '../../src/config/types.ts';
+import type { AssetSpec } from '../../src/assets/config/types.ts';
 import {
   defaultMaterializers,
   type MaterializerRegistry,
@@ -241,8 +241,9 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
     ]);
   });
 
-  it('cancels what has not started; the running asset finishes and the run ends cancelled', async () => {
-    const yaml = DIAMOND.replace('kind: noop\n  left:', 'kind: noop\n    sleep: 400ms\n  left:');
+  it('cancels what has not started, aborts the running asset, and the run ends cancelled', async () => {
+    // Only an abort ends the running asset within the test's time.
+    const yaml = DIAMOND.replace('kind: noop\n  left:', 'kind: noop\n    sleep: 10m\n  left:');
     const { orchestrator } = await setUp(yaml);
     const { runId } = await orchestrator.submit({ selection: '*' });
     const started = new Promise<void>((resolve) => {
@@ -256,7 +257,7 @@ describe('runs on in-process workers (real Redis, real BullMQ)', () => {
 
     expect(run.status).toBe('cancelled');
     expect(states(run)).toEqual({
-      top: 'succeeded',
+      top: 'cancelled',
       left: 'cancelled',
       right: 'cancelled',
       bottom: 'cancelled',

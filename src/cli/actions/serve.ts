@@ -1,4 +1,4 @@
-import { loadPipeline } from '../../config/index.ts';
+import { loadPipeline } from '../../assets/config/index.ts';
 import { Orchestrator } from '../../jobs/index.ts';
 import { MonitorKeys } from '../../monitoring/keys.ts';
 import { processMetrics } from '../../monitoring/metrics/registry.ts';
@@ -6,22 +6,52 @@ import { MetricsSnapshotPublisher } from '../../monitoring/metrics/snapshot.ts';
 import { createServeApp } from '../../server/serve-app.ts';
 import { assertSafeBinding, listen } from '../../server/server.ts';
 import { UsageError } from '../../shared/errors.ts';
-import { createLogger } from '../../shared/logger.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
 
 export interface ServeOptions {
   host: string;
   port: string;
 }
 
+interface Binding {
+  host: string;
+  port: number;
+  apiToken: string | undefined;
+  /** Names besides localhost a loopback server answers to (the DNS rebinding guard). */
+  allowedHosts: string[];
+}
+
 export async function serve(file: string, options: ServeOptions): Promise<void> {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port: "${options.port}" is not a port number`);
-  const apiToken = process.env.STRATA_API_TOKEN || undefined;
-  assertSafeBinding(options.host, apiToken);
+  const binding: Binding = {
+    host: options.host,
+    port,
+    apiToken: process.env.STRATA_API_TOKEN || undefined,
+    allowedHosts: (process.env.STRATA_ALLOWED_HOSTS ?? '')
+      .split(',')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean),
+  };
+  assertSafeBinding(binding.host, binding.apiToken);
   const pipeline = await loadPipeline(file);
   const logger = createLogger('server');
   const orchestrator = await Orchestrator.connect(pipeline);
+  try {
+    await serveUntilSignalled(orchestrator, binding, logger);
+  } finally {
+    // Also when listening failed (port in use): an open Redis connection would keep the
+    // process alive instead of letting it exit with the error.
+    await orchestrator.close();
+  }
+}
+
+async function serveUntilSignalled(
+  orchestrator: Orchestrator,
+  binding: Binding,
+  logger: Logger,
+): Promise<void> {
   const { keyPrefix, queuePrefix } = orchestrator.settings;
   const metrics = processMetrics();
   const snapshots = new MetricsSnapshotPublisher(
@@ -31,27 +61,29 @@ export async function serve(file: string, options: ServeOptions): Promise<void> 
     { role: 'server', logger },
   );
   snapshots.start();
-  const app = createServeApp({
-    redis: orchestrator.redis,
-    keyPrefix,
-    registry: metrics.registry,
-    instance: snapshots.instance,
-    logger,
-    apiToken,
-    pipeline,
-    events: orchestrator.events,
-    runs: orchestrator.runs,
-    queue: orchestrator.queue.queue,
-    queuePrefix,
-  });
-  const server = await listen(app, { host: options.host, port, apiToken, logger });
-  logger.info({ url: server.url, auth: apiToken !== undefined }, 'listening');
-  process.stdout.write(`listening on ${server.url}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await server.close();
-  await snapshots.close();
-  await orchestrator.close();
+  try {
+    const app = createServeApp({
+      redis: orchestrator.redis,
+      keyPrefix,
+      registry: metrics.registry,
+      instance: snapshots.instance,
+      logger,
+      apiToken: binding.apiToken,
+      pipeline: orchestrator.pipeline,
+      events: orchestrator.events,
+      runs: orchestrator.runs,
+      queue: orchestrator.queue.queue,
+      queuePrefix,
+    });
+    const server = await listen(app, { ...binding, logger });
+    logger.info({ url: server.url, auth: binding.apiToken !== undefined }, 'listening');
+    process.stdout.write(`listening on ${server.url}\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    await server.close();
+  } finally {
+    await snapshots.close();
+  }
 }

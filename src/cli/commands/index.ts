@@ -5,6 +5,7 @@ import { registerProduceCommand } from './produce.ts';
 import { registerStackCommand } from './stack.ts';
 import { registerMaterializeCommand } from './materialize.ts';
 import { registerRunsCommand } from './runs.ts';
+import { registerCancelCommand } from './cancel.ts';
 import { registerStatusCommand } from './status.ts';
 import { registerWorkerCommand } from './worker.ts';
 import { registerMonitorCommand } from './monitor.ts';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerIngestCommand(program);
   registerMaterializeCommand(program);
   registerRunsCommand(program);
+  registerCancelCommand(program);
   registerStatusCommand(program);
   registerWorkerCommand(program);
   registerMonitorCommand(program);

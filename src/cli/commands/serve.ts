@@ -6,7 +6,7 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description(
-      'HTTP server: asset graph page (/), Bull Board (/queues), /api/assets, /api/runs, /api/runs/:id, /api/lag, /api/alerts, /metrics, /healthz; runs until SIGTERM',
+      'HTTP server: asset graph page (/), Bull Board (/queues), /api/assets, /api/runs, /api/runs/:id, POST /api/runs/:id/cancel, /api/lag, /api/alerts, /metrics, /healthz; runs until SIGTERM',
     )
     .option(
       '--host <address>',

@@ -3,7 +3,6 @@ import type { DbtInvocationResult } from './types.ts';
 
 /** dbt ran and a model or an error-severity test failed. Carries the parsed results. */
 export class DbtWorkFailedError extends WorkFailedError {
-  override readonly name = 'DbtWorkFailedError';
   constructor(
     message: string,
     readonly result: DbtInvocationResult,
@@ -13,14 +12,10 @@ export class DbtWorkFailedError extends WorkFailedError {
 }
 
 /** dbt did not get to run the work: bad arguments, project, profile or target (exit code 2). */
-export class DbtUsageError extends UsageError {
-  override readonly name = 'DbtUsageError';
-}
+export class DbtUsageError extends UsageError {}
 
 /** The invocation exceeded its time budget and was stopped. */
-export class DbtTimeoutError extends TransientError {
-  override readonly name = 'DbtTimeoutError';
-}
+export class DbtTimeoutError extends TransientError {}
 
 // Failures that say "try again later" rather than "fix something": another process holds the
 // DuckDB file, or the warehouse (Athena) is unreachable or throttling.

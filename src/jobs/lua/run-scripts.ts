@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { LEASE_LUA_FILE } from '../../redis/lease.ts';
-import { LuaScript } from '../../redis/lua-script.ts';
+import { LEASE_LUA } from '../lease.ts';
+import { LuaScript } from '../redis.ts';
 
 /**
  * Run state transitions, each one Lua script so it is atomic: two upstream assets finishing at
@@ -9,7 +8,7 @@ import { LuaScript } from '../../redis/lua-script.ts';
  * no longer in the state it expects and changes nothing. Key layout: see ../keys.ts.
  * ARGV[1] is always the key prefix.
  */
-const PRELUDE = `${readFileSync(LEASE_LUA_FILE, 'utf8')}
+const PRELUDE = `${LEASE_LUA}
 local P = ARGV[1]
 local function runKey(id) return P .. 'run:' .. id end
 local function leaseKey(asset) return P .. 'lease:' .. asset end
@@ -120,12 +119,14 @@ return { 'running', fence, start }
 );
 
 /**
- * ARGV: prefix, runId, asset, now, outcome (succeeded|failed), leaseToken ('' = no fencing:
+ * ARGV: prefix, runId, asset, now, outcome (succeeded|failed|cancelled), leaseToken ('' = no fencing:
  * the job is gone, e.g. failed by BullMQ after too many stalls), infoJson ('' = the record
  * is the info), recordJson ('' = none), retainPerAsset, dataTime ('' = unknown),
  * blockedReason, leaseFence.
  * Records the materialization and releases the lease, then either queues the dependents whose
- * upstream assets have all succeeded, or skips every transitive dependent. Returns
+ * upstream assets have all succeeded, or skips every transitive dependent. A cancelled asset (its
+ * run was cancelled while it ran) records no materialization and touches no dependent: the
+ * cancel already cancelled every asset not started. Returns
  * {'ok', runStatus or '', readyCount, ready..., skipped...} or {'stale'|'lease_lost', state}.
  */
 export const finishAssetScript = new LuaScript(
@@ -152,7 +153,7 @@ end
 if outcome == 'succeeded' then
   redis.call('HSET', a, 'lastRunId', id, 'lastStatus', outcome, 'lastMaterializedAt', now,
     'lastSuccessAt', now, 'blocked', '0', 'blockedReason', '', 'blockedRunId', '', 'dataTime', dataTime)
-else
+elseif outcome == 'failed' then
   redis.call('HSET', a, 'lastRunId', id, 'lastStatus', outcome, 'lastMaterializedAt', now,
     'blocked', '1', 'blockedReason', blockedReason, 'blockedRunId', id)
 end
@@ -170,7 +171,7 @@ if outcome == 'succeeded' then
       end
     end
   end
-else
+elseif outcome == 'failed' then
   redis.call('HINCRBY', k, 'failed', 1)
   local stack = {}
   if dependents then for d in string.gmatch(dependents, '%S+') do stack[#stack + 1] = d end end
@@ -198,8 +199,9 @@ return result
 );
 
 /**
- * ARGV: prefix, runId, now. Cancels every asset not yet started; running ones finish, and the
- * run ends cancelled (or failed, if one of them fails). Returns the run status.
+ * ARGV: prefix, runId, now. Cancels every asset not yet started and sets cancelRequested, which
+ * running jobs poll: they abort their materializer and finish their asset as cancelled. The run
+ * ends cancelled (or failed, if one of them failed first). Returns the run status.
  */
 export const cancelRunScript = new LuaScript(
   'cancelRun',

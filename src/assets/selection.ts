@@ -1,12 +1,7 @@
 import { UsageError } from '../shared/errors.ts';
+import type { AssetSpec } from './config/types.ts';
 import type { AssetGraph } from './graph.ts';
 import { didYouMean } from './suggest.ts';
-
-/** What selection reads of a node besides its place in the graph. */
-export interface SelectableNode {
-  readonly tags: readonly string[];
-  readonly kind: string;
-}
 
 /**
  * Asset selection, as in Dagster and dbt: `key`, `+key` (with upstream), `key+` (with
@@ -16,7 +11,7 @@ export interface SelectableNode {
 export function selectAssets(
   selection: string,
   graph: AssetGraph,
-  assets: ReadonlyMap<string, SelectableNode>,
+  assets: ReadonlyMap<string, Pick<AssetSpec, 'tags' | 'kind'>>,
 ): string[] {
   const terms = selection.split(',').map((t) => t.trim());
   if (terms.some((t) => t === '')) {
@@ -32,7 +27,7 @@ export function selectAssets(
 function selectTerm(
   term: string,
   graph: AssetGraph,
-  assets: ReadonlyMap<string, SelectableNode>,
+  assets: ReadonlyMap<string, Pick<AssetSpec, 'tags' | 'kind'>>,
 ): Iterable<string> {
   if (term === '*') return graph.keys();
   if (term.startsWith('tag:'))
@@ -57,8 +52,8 @@ function selectTerm(
 function byAttribute(
   term: string,
   attribute: string,
-  matches: (asset: SelectableNode, value: string) => boolean,
-  assets: ReadonlyMap<string, SelectableNode>,
+  matches: (asset: Pick<AssetSpec, 'tags' | 'kind'>, value: string) => boolean,
+  assets: ReadonlyMap<string, Pick<AssetSpec, 'tags' | 'kind'>>,
   known: Set<string>,
 ): string[] {
   const value = term.slice(attribute.length + 1);
@@ -69,10 +64,10 @@ function byAttribute(
   return keys;
 }
 
-function tagsOf(assets: ReadonlyMap<string, Pick<SelectableNode, 'tags'>>): Set<string> {
+function tagsOf(assets: ReadonlyMap<string, Pick<AssetSpec, 'tags'>>): Set<string> {
   return new Set([...assets.values()].flatMap((a) => a.tags));
 }
 
-function kindsOf(assets: ReadonlyMap<string, Pick<SelectableNode, 'kind'>>): Set<string> {
+function kindsOf(assets: ReadonlyMap<string, Pick<AssetSpec, 'kind'>>): Set<string> {
   return new Set([...assets.values()].map((a) => a.kind));
 }
