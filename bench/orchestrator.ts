@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { parsePipeline, type LoadedPipeline } from '../src/assets/config/index.ts';
+import { parsePipeline, type LoadedPipeline } from '../src/config/index.ts';
 import { AssetWorker, Orchestrator, orchestratorSettings } from '../src/jobs/index.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { PROJECT_ROOT, serviceSettings } from '../src/shared/settings.ts';

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pipelineJsonSchema } from '../src/assets/config/json-schema.ts';
+import { pipelineJsonSchema } from '../src/config/json-schema.ts';
 import { PROJECT_ROOT } from '../src/shared/settings.ts';
 
 const target = path.join(PROJECT_ROOT, 'config', 'pipeline.schema.json');

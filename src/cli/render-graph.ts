@@ -1,4 +1,4 @@
-import type { LoadedPipeline } from '../assets/config/index.ts';
+import type { LoadedPipeline } from '../config/index.ts';
 import { formatDuration } from '../shared/durations.ts';
 
 export type GraphFormat = 'text' | 'json' | 'mermaid';

@@ -1,4 +1,4 @@
-import type { LoadedPipeline } from '../assets/config/index.ts';
+import type { LoadedPipeline } from '../config/index.ts';
 import { sleep } from '../shared/backoff.ts';
 import { WorkFailedError } from '../shared/errors.ts';
 import { createLogger } from '../shared/logger.ts';

@@ -1,4 +1,4 @@
-import type { Pipeline } from '../assets/config/index.ts';
+import type { Pipeline } from '../config/index.ts';
 import type { IngestOptions } from './ingest-service.ts';
 
 export type PipelineIngestSections = Pick<Pipeline, 'kafka' | 'ingest' | 'storage'>;

@@ -40,7 +40,9 @@ export interface LatestPosition {
 }
 
 /** Another owner appended to the log first: this writer no longer owns the partition. */
-export class FencedError extends NonRetriableError {}
+export class FencedError extends NonRetriableError {
+  override readonly name = 'FencedError';
+}
 
 const SEQ_DIGITS = 12;
 const ENTRY_NAME = /\/(\d{12})\.json$/;

@@ -1,5 +1,5 @@
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
 import { materializationSchema, type MaterializationRecord } from './run-model.ts';
 
 /** The latest state of one asset, kept beside its materialization history. */

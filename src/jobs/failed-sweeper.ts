@@ -1,7 +1,7 @@
 import { Job, type Queue } from 'bullmq';
 import type { RedisKeys } from './keys.ts';
 import { jobDataSchema, type AssetJobData } from './queue.ts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
 import type { RunStore } from './run-store.ts';
 import { membersAfter, readCursor, writeCursor } from './zset-cursor.ts';
 

@@ -1,5 +1,5 @@
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
 
 const HEARTBEAT_INTERVAL_MS = 5_000;
 /** A worker missing three heartbeats is gone (SIGKILL, network partition). */

@@ -1,7 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { evaluateChecks } from '../assets/checks/evaluate.ts';
 import { isBlocking, type CheckResult } from '../assets/checks/types.ts';
-import type { AssetSpec } from '../assets/config/types.ts';
+import type { AssetSpec } from '../config/types.ts';
 import { materialize, type MaterializeResult } from '../assets/materializers/index.ts';
 import { NonRetriableError, UsageError, WorkFailedError, errorMessage } from '../shared/errors.ts';
 import {
@@ -13,7 +13,7 @@ import {
 import { keepAlive } from './keep-alive.ts';
 import type { Lease } from './lease.ts';
 import type { PoolSlots } from './pools.ts';
-import type { JobOutcome, ProcessorDeps } from './processor.ts';
+import type { JobOutcome, ProcessorDeps } from './processor-types.ts';
 import type { AssetJobData } from './queue.ts';
 import type { MaterializationRecord, RunAssetInfo, RunStatus } from './run-model.ts';
 

@@ -1,5 +1,5 @@
-import type { LoadedPipeline } from '../assets/config/load.ts';
-import { selectAssets } from '../assets/selection.ts';
+import type { LoadedPipeline } from '../config/load.ts';
+import { selectAssets } from '../graph/selection.ts';
 import { WorkFailedError } from '../shared/errors.ts';
 import { serviceSettings } from '../shared/settings.ts';
 import { EventLog } from './event-log.ts';
@@ -7,7 +7,7 @@ import { liveWorkers } from './heartbeat.ts';
 import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { AssetQueue, type EnqueuedAsset } from './queue.ts';
-import { closeRedis, connectRedis, type Redis } from './redis.ts';
+import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
 import {
   RUN_ID,
   TERMINAL_RUN_STATUSES,
@@ -31,7 +31,9 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-export class NoWorkerError extends WorkFailedError {}
+export class NoWorkerError extends WorkFailedError {
+  override readonly name = 'NoWorkerError';
+}
 
 /**
  * The producer side of runs, for the CLI, the scheduler and the server: submit a run, follow it,

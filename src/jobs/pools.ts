@@ -1,5 +1,6 @@
 import type { RedisKeys } from './keys.ts';
-import { LuaScript, type Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
+import { LuaScript } from '../redis/lua-script.ts';
 
 /**
  * Named concurrency pools shared by all workers: a sorted set per pool of holder tokens scored

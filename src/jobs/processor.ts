@@ -1,49 +1,16 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
-import type { LoadedPipeline } from '../assets/config/load.ts';
-import type { AssetSpec } from '../assets/config/types.ts';
-import { usesWarehouse, type MaterializerRegistry } from '../assets/materializers/index.ts';
+import type { AssetSpec } from '../config/types.ts';
+import { usesWarehouse } from '../assets/materializers/index.ts';
 import { backoffDelay } from '../shared/backoff.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { EventLog } from './event-log.ts';
-import { newLeaseToken, type AssetLeases, type Lease } from './lease.ts';
+import { newLeaseToken, type Lease } from './lease.ts';
 import { materializeHoldingLease } from './materialize-asset.ts';
-import type { Pools } from './pools.ts';
 import { jobDataSchema, type AssetJobData } from './queue.ts';
-import type { MaterializationRecord, RunAssetInfo, RunStatus, RunTrigger } from './run-model.ts';
-import type { RunStore } from './run-store.ts';
-import type { OrchestratorSettings } from './settings.ts';
+import type { RunAssetInfo } from './run-model.ts';
+import type { JobOutcome, ProcessorDeps } from './processor-types.ts';
 
 /** The pool that stands for DuckDB's single writer: one holder across all workers. */
 const WAREHOUSE_POOL = 'warehouse:duckdb';
-
-export interface ProcessorDeps {
-  pipeline: LoadedPipeline;
-  runs: RunStore;
-  events: EventLog;
-  leases: AssetLeases;
-  pools: Pools;
-  materializers: MaterializerRegistry;
-  /** Enqueues assets of a run (idempotent per run and asset). */
-  enqueue(runId: string, assets: readonly string[]): Promise<void>;
-  /** Counts rows of a SQL check on the warehouse; undefined when the engine has none. */
-  countRows: ((sql: string) => Promise<number>) | undefined;
-  workerId: string;
-  settings: OrchestratorSettings;
-  logger: Logger;
-  /** Aborted when the worker's shutdown grace time is over: hand running jobs back. */
-  shutdown: AbortSignal;
-  observer?: WorkerObserver;
-}
-
-/** Told about every recorded materialization and every run a materialization ended (metrics). */
-export interface WorkerObserver {
-  assetFinished?(record: MaterializationRecord): void;
-  runFinished?(run: { id: string; trigger: RunTrigger; status: RunStatus }): void;
-}
-
-export type JobOutcome =
-  | { outcome: 'succeeded' | 'failed' | 'cancelled'; runStatus?: string }
-  | { outcome: 'ignored'; state: string };
 
 /**
  * One BullMQ job = one asset of one run. The job takes its pools, then the asset's lease together
@@ -102,7 +69,7 @@ export function createProcessor(deps: ProcessorDeps) {
           info,
         });
       } finally {
-        await releaseQuietly(lease, deps.logger);
+        await releaseQuietly(asset, lease, deps.logger);
       }
     } finally {
       await slots.release();
@@ -181,11 +148,11 @@ async function failUnknownAsset(
   throw new UnrecoverableError(error);
 }
 
-async function releaseQuietly(lease: Lease, logger: Logger): Promise<void> {
+async function releaseQuietly(asset: string, lease: Lease, logger: Logger): Promise<void> {
   try {
     await lease.release();
   } catch (error) {
     // The lease expires by itself; a failed release only delays the next holder.
-    logger.warn({ err: error, asset: lease.asset }, 'lease release failed');
+    logger.warn({ err: error, asset }, 'lease release failed');
   }
 }

@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { z } from 'zod';
-import type { AssetSpec } from '../assets/config/types.ts';
+import type { AssetSpec } from '../config/types.ts';
 import { backoffDelay } from '../shared/backoff.ts';
 import { TransientError } from '../shared/errors.ts';
 import type { OrchestratorSettings } from './settings.ts';

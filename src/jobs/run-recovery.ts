@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/logger.ts';
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
 import type { RunStore } from './run-store.ts';
 import { membersAfter, readCursor, writeCursor } from './zset-cursor.ts';
 

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { AssetGraph } from '../assets/graph.ts';
+import type { AssetGraph } from '../graph/graph.ts';
 import type { RedisKeys } from './keys.ts';
-import { LEASE_LOG_RETAIN } from './lease.ts';
+import { LEASE_LOG_RETAIN } from '../redis/lease.ts';
 import {
   cancelRunScript,
   claimAssetScript,
   createRunScript,
   finishAssetScript,
 } from './lua/run-scripts.ts';
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
 import {
   RUN_ID,
   runAssetInfoSchema,

@@ -1,6 +1,6 @@
 import { freshnessState } from '../assets/checks/freshness.ts';
 import type { CheckResult, FreshnessState } from '../assets/checks/types.ts';
-import type { LoadedPipeline } from '../assets/config/load.ts';
+import type { LoadedPipeline } from '../config/load.ts';
 import type { EventLog } from './event-log.ts';
 
 /** One asset as `strata status` and the API show it. */

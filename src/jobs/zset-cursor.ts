@@ -1,4 +1,4 @@
-import type { Redis } from './redis.ts';
+import type { Redis } from '../redis/connection.ts';
 
 /**
  * A position in a sorted set ordered by (score, member), the order Redis keeps: members with

@@ -2,7 +2,8 @@
  * The monitoring keys in Redis, under the same prefix as the rest of Strata (STRATA_KEY_PREFIX,
  * default `strata:`), so a test isolates everything with one unique prefix.
  *
- *   <p>monitor:lease              string: token of the monitor that evaluates (PX expiry)
+ *   <p>monitor:lease              string: token of the monitor that evaluates (PX expiry), with
+ *                                 :fence and :log (src/redis/lease.ts)
  *   <p>monitor:alerts             hash: alert instance id -> JSON state
  *   <p>monitor:alerts:history     list: transitions, newest first, trimmed
  *   <p>monitor:lag                string: JSON of the latest lag reports

@@ -1,6 +1,7 @@
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
-import type { Pipeline } from '../assets/config/types.ts';
+import type { Pipeline } from '../config/types.ts';
 import { sleep } from '../shared/backoff.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -15,7 +16,7 @@ import type { CloudWatchPublisher } from './cloudwatch/publisher.ts';
 import type { MonitorKeys } from './keys.ts';
 import { LagMonitor } from './lag/lag-monitor.ts';
 import type { GroupLagReport } from './lag/report.ts';
-import { Lease } from './lease.ts';
+import { LeaderLease, RedisLease, leaseKeys } from '../redis/lease.ts';
 import { MetricHistory } from './metrics/history.ts';
 import type { ProcessMetrics } from './metrics/registry.ts';
 import { readSnapshots } from './metrics/snapshot.ts';
@@ -58,7 +59,7 @@ export interface PassResult {
  */
 export class Monitor {
   private currentState: MonitorState = 'idle';
-  private readonly lease: Lease;
+  private readonly lease: LeaderLease;
   private readonly lag?: LagMonitor;
   private readonly storage?: StorageStats;
   private readonly history: MetricHistory;
@@ -74,10 +75,13 @@ export class Monitor {
     const { monitoring, alerts } = options.pipeline;
     this.now = options.now ?? Date.now;
     this.intervalMs = options.intervalMs ?? monitoring.intervalMs;
-    this.lease = new Lease(
-      options.redis,
-      options.keys.lease(),
-      options.leaseTtlMs ?? Math.max(10_000, 3 * this.intervalMs),
+    this.lease = new LeaderLease(
+      new RedisLease(
+        options.redis,
+        leaseKeys(options.keys.lease()),
+        options.leaseTtlMs ?? Math.max(10_000, 3 * this.intervalMs),
+      ),
+      `monitor@${hostname()}:${process.pid}`,
     );
     if (options.kafkaAdmin) {
       this.lag = new LagMonitor(options.kafkaAdmin, {
@@ -138,7 +142,9 @@ export class Monitor {
       dataTimes: health?.dataTimes,
       metrics: metrics ? this.history : undefined,
     };
-    const alerts = await this.step('alerts', () => this.engine.evaluate(signals, this.lease.token));
+    const alerts = await this.step('alerts', () =>
+      this.engine.evaluate(signals, this.lease.token ?? ''),
+    );
     if (alerts && !alerts.committed) this.loseLeadership('lease lost during the pass');
     return { leader: this.leader, lag, storage, alerts };
   }
@@ -187,7 +193,7 @@ export class Monitor {
   private async holdLease(): Promise<boolean> {
     let held: boolean;
     try {
-      held = await this.lease.acquire();
+      held = await this.lease.hold();
     } catch (error) {
       this.options.logger.warn(
         { err: errorMessage(error) },

@@ -1,8 +1,8 @@
 import type { Admin } from 'kafkajs';
-import type { Pipeline } from '../assets/config/types.ts';
+import type { Pipeline } from '../config/types.ts';
 import { EventLog } from '../jobs/event-log.ts';
 import { RedisKeys } from '../jobs/keys.ts';
-import { closeRedis, connectRedis, type Redis } from '../jobs/redis.ts';
+import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
 import { orchestratorSettings } from '../jobs/settings.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import type { LoadedPipeline } from '../assets/config/load.ts';
+import type { LoadedPipeline } from '../config/load.ts';
 import type { EventLog } from '../jobs/event-log.ts';
 import { RUN_ID } from '../jobs/run-model.ts';
 import type { RunStore } from '../jobs/run-store.ts';

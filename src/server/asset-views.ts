@@ -1,4 +1,4 @@
-import type { LoadedPipeline } from '../assets/config/load.ts';
+import type { LoadedPipeline } from '../config/load.ts';
 import type { EventLog } from '../jobs/event-log.ts';
 import type { AssetRunState, RunRecord } from '../jobs/run-model.ts';
 import { TERMINAL_RUN_STATUSES } from '../jobs/run-model.ts';

@@ -6,11 +6,12 @@
 
 /** Bad user input: config, selection, CLI usage. Exit code 2, never retried. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
 }
 
 /** A config file problem with its source position. */
 export class ConfigError extends UsageError {
+  override readonly name: string = 'ConfigError';
   constructor(
     readonly file: string,
     readonly line: number,
@@ -24,6 +25,7 @@ export class ConfigError extends UsageError {
 
 /** Several config problems reported together, so a user fixes them in one pass. */
 export class ConfigErrors extends UsageError {
+  override readonly name: string = 'ConfigErrors';
   constructor(readonly errors: readonly ConfigError[]) {
     super(errors.map((e) => e.message).join('\n'));
   }
@@ -31,17 +33,17 @@ export class ConfigErrors extends UsageError {
 
 /** The work itself failed (a dbt model, an error-severity check). Exit code 1, not retried. */
 export class WorkFailedError extends Error {
-  override readonly name = 'WorkFailedError';
+  override readonly name: string = 'WorkFailedError';
 }
 
 /** Retrying cannot help: bad data, permission denied, a missing object. */
 export class NonRetriableError extends Error {
-  override readonly name = 'NonRetriableError';
+  override readonly name: string = 'NonRetriableError';
 }
 
 /** A failure that may heal by itself: a dropped connection, throttling, a 5xx. */
 export class TransientError extends Error {
-  override readonly name = 'TransientError';
+  override readonly name: string = 'TransientError';
   constructor(message: string, options?: ErrorOptions & { retryAfterMs?: number }) {
     super(message, options);
     this.retryAfterMs = options?.retryAfterMs;

@@ -49,6 +49,7 @@ export interface StackDownResult {
 
 /** A failed `up` still says what it started, so a caller can clean up exactly that. */
 export class StackUpError extends WorkFailedError {
+  override readonly name = 'StackUpError';
   constructor(
     message: string,
     readonly started: ServiceName[],

@@ -7,6 +7,7 @@ import { S3ObjectStore } from './s3-store.ts';
 
 export { LocalObjectStore } from './local-store.ts';
 export { S3ObjectStore, type S3StoreOptions } from './s3-store.ts';
+export { mirrorObjects, type MirrorOptions, type MirrorResult } from './mirror.ts';
 export {
   PreconditionFailedError,
   assertValidKey,

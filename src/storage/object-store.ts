@@ -36,7 +36,9 @@ export interface ObjectInfo {
 }
 
 /** A conditional write lost: the key already exists. Retrying the same write cannot succeed. */
-export class PreconditionFailedError extends NonRetriableError {}
+export class PreconditionFailedError extends NonRetriableError {
+  override readonly name = 'PreconditionFailedError';
+}
 
 const SEGMENT = /^[A-Za-z0-9._=+-]+$/;
 

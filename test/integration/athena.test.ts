@@ -212,6 +212,11 @@ describe('the Athena query runner against moto', () => {
     expect(statements).toHaveLength(3);
     const executed = await executedQueries();
     expect(executed.slice(-3)).toEqual(statements);
+    // The text moto recorded is the partition-projection DDL: no MSCK REPAIR or crawler needed.
+    expect(executed.at(-1)).toContain(`'projection.enabled' = 'true'`);
+    expect(executed.at(-1)).toContain(
+      `'storage.location.template' = 's3://strata-lake/crypto_data/year=\${year}/month=\${month}/day=\${day}/'`,
+    );
     // moto models CREATE DATABASE (not tables): the database now exists in the catalog.
     const { Database } = await client.send(
       new GetDatabaseCommand({ CatalogName: 'AwsDataCatalog', DatabaseName: database }),

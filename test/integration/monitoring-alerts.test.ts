@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LoadedPipeline } from '../../src/assets/config/index.ts';
+import type { LoadedPipeline } from '../../src/config/index.ts';
 import { EventLog, RedisKeys } from '../../src/jobs/index.ts';
 import { EventLogHealthSource } from '../../src/monitoring/asset-health.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';

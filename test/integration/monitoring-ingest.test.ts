@@ -1,6 +1,6 @@
 import type { Admin } from 'kafkajs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LoadedPipeline } from '../../src/assets/config/index.ts';
+import type { LoadedPipeline } from '../../src/config/index.ts';
 import { IngestService, ingestOptionsFrom } from '../../src/ingest/index.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { parsePipeline, type LoadedPipeline } from '../../src/assets/config/index.ts';
+import { parsePipeline, type LoadedPipeline } from '../../src/config/index.ts';
 import type { AlertSink } from '../../src/monitoring/alerts/sinks.ts';
 import { MonitorKeys } from '../../src/monitoring/keys.ts';
 import { createLagAdmin } from '../../src/monitoring/lag/kafka-admin.ts';

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../src/assets/config/index.ts';
+import { loadPipeline } from '../../src/config/index.ts';
 import { paddedOffset } from '../../src/ingest/layout.ts';
 import { assetStatuses } from '../../src/jobs/index.ts';
 import { PROJECT_ROOT } from '../../src/shared/settings.ts';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parsePipeline, type LoadedPipeline } from '../../src/assets/config/index.ts';
+import { parsePipeline, type LoadedPipeline } from '../../src/config/index.ts';
 import { AssetWorker, Orchestrator, type AssetWorkerOptions } from '../../src/jobs/index.ts';
 import { orchestratorSettings, type OrchestratorSettings } from '../../src/jobs/settings.ts';
 import { createLogger } from '../../src/shared/logger.ts';

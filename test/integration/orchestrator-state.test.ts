@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssetGraph } from '../../src/assets/graph.ts';
+import { AssetGraph } from '../../src/graph/graph.ts';
 import { RedisKeys } from '../../src/jobs/keys.ts';
 import { AssetLeases, type Lease } from '../../src/jobs/lease.ts';
 import { Pools } from '../../src/jobs/pools.ts';
 import { AssetQueue } from '../../src/jobs/queue.ts';
-import { closeRedis, connectRedis, type Redis } from '../../src/jobs/redis.ts';
+import { closeRedis, connectRedis, type Redis } from '../../src/redis/connection.ts';
 import { RunStore } from '../../src/jobs/run-store.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';

@@ -1,4 +1,4 @@
-import type { LoadedPipeline } from '../../src/assets/config/index.ts';
+import type { LoadedPipeline } from '../../src/config/index.ts';
 import type { Orchestrator } from '../../src/jobs/index.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { createServeApp } from '../../src/server/serve-app.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AssetSpec } from '../../src/assets/config/types.ts';
+import type { AssetSpec } from '../../src/config/types.ts';
 import {
   defaultMaterializers,
   type MaterializerRegistry,

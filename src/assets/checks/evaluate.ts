@@ -1,6 +1,6 @@
 import { formatDuration } from '../../shared/durations.ts';
 import { errorMessage } from '../../shared/errors.ts';
-import type { CheckSpec, FreshnessPolicy } from '../config/types.ts';
+import type { CheckSpec, FreshnessPolicy } from '../../config/types.ts';
 import { freshnessState } from './freshness.ts';
 import { notPassed, type CheckResult } from './types.ts';
 

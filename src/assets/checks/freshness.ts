@@ -1,4 +1,4 @@
-import type { FreshnessPolicy } from '../config/types.ts';
+import type { FreshnessPolicy } from '../../config/types.ts';
 import type { FreshnessState } from './types.ts';
 
 /**

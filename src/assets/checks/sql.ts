@@ -1,4 +1,4 @@
-import type { LoadedPipeline } from '../config/load.ts';
+import type { LoadedPipeline } from '../../config/load.ts';
 import { withDuckDb } from '../../engines/duckdb/index.ts';
 
 /**

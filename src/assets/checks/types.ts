@@ -1,4 +1,4 @@
-import type { Severity } from '../config/types.ts';
+import type { Severity } from '../../config/types.ts';
 
 /**
  * What a check concluded. The status already folds in severity, so readers need no rules:

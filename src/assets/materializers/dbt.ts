@@ -8,8 +8,8 @@ import {
 import { withDuckDb } from '../../engines/duckdb/index.ts';
 import { WorkFailedError } from '../../shared/errors.ts';
 import type { CheckResult, CheckStatus } from '../checks/types.ts';
-import type { AssetSpec } from '../config/types.ts';
-import type { LoadedPipeline } from '../config/load.ts';
+import type { AssetSpec } from '../../config/types.ts';
+import type { LoadedPipeline } from '../../config/load.ts';
 import {
   derivedDataTime,
   type MaterializeContext,

@@ -1,5 +1,5 @@
 import { sleep } from '../../shared/backoff.ts';
-import type { AssetSpec } from '../config/types.ts';
+import type { AssetSpec } from '../../config/types.ts';
 import {
   derivedDataTime,
   type MaterializeContext,

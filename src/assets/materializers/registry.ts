@@ -1,5 +1,5 @@
-import type { AssetKind, AssetSpec } from '../config/types.ts';
-import type { LoadedPipeline } from '../config/load.ts';
+import type { AssetKind, AssetSpec } from '../../config/types.ts';
+import type { LoadedPipeline } from '../../config/load.ts';
 import { dbtMaterializer } from './dbt.ts';
 import { kafkaBatchesMaterializer } from './kafka-batches.ts';
 import { noopMaterializer } from './noop.ts';

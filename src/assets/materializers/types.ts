@@ -1,6 +1,6 @@
 import type { CheckResult } from '../checks/types.ts';
-import type { AssetKind, AssetSpec } from '../config/types.ts';
-import type { LoadedPipeline } from '../config/load.ts';
+import type { AssetKind, AssetSpec } from '../../config/types.ts';
+import type { LoadedPipeline } from '../../config/load.ts';
 
 /** What a materializer gets: its asset, the pipeline, its inputs' data times, and a way to report. */
 export interface MaterializeContext<A extends AssetSpec = AssetSpec> {

@@ -1,4 +1,4 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { Orchestrator, type RunRecord } from '../../jobs/index.ts';
 import { RUN_ID } from '../../jobs/run-model.ts';
 import { UsageError } from '../../shared/errors.ts';

@@ -1,5 +1,5 @@
-import { loadPipeline } from '../../assets/config/index.ts';
-import { selectAssets } from '../../assets/selection.ts';
+import { loadPipeline } from '../../config/index.ts';
+import { selectAssets } from '../../graph/selection.ts';
 import { print } from '../print.ts';
 import { renderGraph, type GraphFormat } from '../render-graph.ts';
 

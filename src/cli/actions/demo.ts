@@ -1,4 +1,4 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { runDemo } from '../../demo/demo.ts';
 
 export interface DemoCommandOptions {

@@ -1,6 +1,6 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { AssetWorker, Orchestrator, type RunRecord } from '../../jobs/index.ts';
-import { failureReport, formatEvent, formatRunSummary } from '../../jobs/render.ts';
+import { failureReport, formatEvent, formatRunSummary } from '../render-runs.ts';
 import { WorkFailedError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 

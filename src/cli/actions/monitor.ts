@@ -1,4 +1,4 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { createMonitorRuntime } from '../../monitoring/runtime.ts';
 import { formatMonitorPass } from '../../monitoring/format-status.ts';
 import { createLogger } from '../../shared/logger.ts';

@@ -1,4 +1,4 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { createKafka, createPriceSource, producePrices, tickClock } from '../../ingest/index.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';

@@ -1,6 +1,6 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { Orchestrator } from '../../jobs/index.ts';
-import { formatRunsTable } from '../../jobs/render.ts';
+import { formatRunsTable } from '../render-runs.ts';
 import { print } from '../print.ts';
 
 export async function runs(

@@ -1,4 +1,4 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { Orchestrator } from '../../jobs/index.ts';
 import { MonitorKeys } from '../../monitoring/keys.ts';
 import { processMetrics } from '../../monitoring/metrics/registry.ts';

@@ -1,6 +1,6 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { Orchestrator, assetStatuses, orchestratorSettings } from '../../jobs/index.ts';
-import { formatStatusTable } from '../../jobs/render.ts';
+import { formatStatusTable } from '../render-runs.ts';
 import { formatMonitoringStatus } from '../../monitoring/format-status.ts';
 import { readMonitoringStatus } from '../../monitoring/status.ts';
 import { print } from '../print.ts';

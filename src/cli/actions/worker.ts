@@ -1,4 +1,4 @@
-import { loadPipeline } from '../../assets/config/index.ts';
+import { loadPipeline } from '../../config/index.ts';
 import { AssetWorker, type WorkerObserver } from '../../jobs/index.ts';
 import type { OrchestratorMetrics } from '../../monitoring/metrics/orchestrator.ts';
 import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';

@@ -11,6 +11,7 @@ export interface AthenaQueryContext {
 
 /** A query Athena ran and failed or cancelled; not worth retrying as is. */
 export class AthenaQueryError extends WorkFailedError {
+  override readonly name = 'AthenaQueryError';
   constructor(
     message: string,
     readonly context: AthenaQueryContext,
@@ -21,6 +22,7 @@ export class AthenaQueryError extends WorkFailedError {
 
 /** A query Athena failed for its own reasons (capacity, internal error); retry may succeed. */
 export class AthenaRetryableQueryError extends TransientError {
+  override readonly name = 'AthenaRetryableQueryError';
   constructor(
     message: string,
     readonly context: AthenaQueryContext,
@@ -30,7 +32,9 @@ export class AthenaRetryableQueryError extends TransientError {
 }
 
 /** The query ran past its deadline; it has been asked to stop. */
-export class AthenaQueryTimeoutError extends TransientError {}
+export class AthenaQueryTimeoutError extends TransientError {
+  override readonly name = 'AthenaQueryTimeoutError';
+}
 
 // AthenaError.ErrorCategory: 1 = system (Athena's side), 2 = user, 3 = other.
 const SYSTEM_ERROR = 1;

@@ -3,6 +3,7 @@ import type { DbtInvocationResult } from './types.ts';
 
 /** dbt ran and a model or an error-severity test failed. Carries the parsed results. */
 export class DbtWorkFailedError extends WorkFailedError {
+  override readonly name = 'DbtWorkFailedError';
   constructor(
     message: string,
     readonly result: DbtInvocationResult,
@@ -12,10 +13,14 @@ export class DbtWorkFailedError extends WorkFailedError {
 }
 
 /** dbt did not get to run the work: bad arguments, project, profile or target (exit code 2). */
-export class DbtUsageError extends UsageError {}
+export class DbtUsageError extends UsageError {
+  override readonly name = 'DbtUsageError';
+}
 
 /** The invocation exceeded its time budget and was stopped. */
-export class DbtTimeoutError extends TransientError {}
+export class DbtTimeoutError extends TransientError {
+  override readonly name = 'DbtTimeoutError';
+}
 
 // Failures that say "try again later" rather than "fix something": another process holds the
 // DuckDB file, or the warehouse (Athena) is unreachable or throttling.

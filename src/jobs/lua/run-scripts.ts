@@ -1,5 +1,6 @@
-import { LEASE_LUA } from '../lease.ts';
-import { LuaScript } from '../redis.ts';
+import { readFileSync } from 'node:fs';
+import { LEASE_LUA_FILE } from '../../redis/lease.ts';
+import { LuaScript } from '../../redis/lua-script.ts';
 
 /**
  * Run state transitions, each one Lua script so it is atomic: two upstream assets finishing at
@@ -8,7 +9,7 @@ import { LuaScript } from '../redis.ts';
  * no longer in the state it expects and changes nothing. Key layout: see ../keys.ts.
  * ARGV[1] is always the key prefix.
  */
-const PRELUDE = `${LEASE_LUA}
+const PRELUDE = `${readFileSync(LEASE_LUA_FILE, 'utf8')}
 local P = ARGV[1]
 local function runKey(id) return P .. 'run:' .. id end
 local function leaseKey(asset) return P .. 'lease:' .. asset end

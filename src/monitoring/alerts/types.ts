@@ -1,4 +1,4 @@
-import type { AlertRuleSpec, Severity } from '../../assets/config/types.ts';
+import type { AlertRuleSpec, Severity } from '../../config/types.ts';
 
 export type { AlertRuleSpec, Severity };
 

@@ -3,7 +3,7 @@ import {
   type CloudWatchClient,
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
-import type { AlertRuleSpec, MonitoringSettings } from '../../assets/config/types.ts';
+import type { AlertRuleSpec, MonitoringSettings } from '../../config/types.ts';
 import { cloudWatchName } from './datums.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { LagStatus } from '../../assets/config/types.ts';
+import type { LagStatus } from '../../config/types.ts';
 
 export type { LagStatus };
 

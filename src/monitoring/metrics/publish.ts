@@ -1,4 +1,4 @@
-import { closeRedis, connectRedis } from '../../jobs/redis.ts';
+import { closeRedis, connectRedis } from '../../redis/connection.ts';
 import { orchestratorSettings } from '../../jobs/settings.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';

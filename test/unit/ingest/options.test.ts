@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipeline } from '../../../src/assets/config/index.ts';
+import { parsePipeline } from '../../../src/config/index.ts';
 import { ingestOptionsFrom } from '../../../src/ingest/options.ts';
 
 const FILE = '/tmp/pipeline.yaml';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateChecks } from '../../../src/assets/checks/evaluate.ts';
 import { freshnessState } from '../../../src/assets/checks/freshness.ts';
 import { isBlocking } from '../../../src/assets/checks/types.ts';
-import type { CheckSpec } from '../../../src/assets/config/types.ts';
+import type { CheckSpec } from '../../../src/config/types.ts';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-11-25T12:00:00Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPipeline, parsePipeline } from '../../../src/assets/config/index.ts';
+import { loadPipeline, parsePipeline } from '../../../src/config/index.ts';
 import { PROJECT_ROOT } from '../../../src/shared/settings.ts';
 
 const ASSETS = `version: 1

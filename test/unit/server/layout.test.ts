@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AssetGraph } from '../../../src/assets/graph.ts';
+import { AssetGraph } from '../../../src/graph/graph.ts';
 import {
   DEFAULT_LAYOUT,
   dependencyDepths,

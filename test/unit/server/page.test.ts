@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AssetGraph } from '../../../src/assets/graph.ts';
+import { AssetGraph } from '../../../src/graph/graph.ts';
 import type { MonitoringStatus } from '../../../src/monitoring/status.ts';
 import type { AssetView } from '../../../src/server/asset-views.ts';
 import { escapeHtml } from '../../../src/server/ui/escape.ts';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseDuration } from '../../shared/durations.ts';
+import { parseDuration } from '../shared/durations.ts';
 import type { RawAlertRule, RawAsset, RawPipeline } from './schema.ts';
 import type {
   AlertRuleSpec,

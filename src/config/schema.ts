@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CronExpressionParser } from 'cron-parser';
-import { parseDuration } from '../../shared/durations.ts';
+import { parseDuration } from '../shared/durations.ts';
 
 /**
  * The raw shape of config/pipeline.yaml, as users write it. Every object is strict: a typo in

@@ -5,8 +5,8 @@ import {
   type RunAssetInfo,
   type RunEvent,
   type RunRecord,
-} from './run-model.ts';
-import type { AssetStatus } from './status.ts';
+} from '../jobs/run-model.ts';
+import type { AssetStatus } from '../jobs/status.ts';
 
 /** Plain-text views of runs and assets for the CLI; --json prints the records themselves. */
 

@@ -1,7 +1,12 @@
 import { UsageError } from '../shared/errors.ts';
-import type { AssetSpec } from './config/types.ts';
 import type { AssetGraph } from './graph.ts';
 import { didYouMean } from './suggest.ts';
+
+/** What selection reads of a node besides its place in the graph. */
+export interface SelectableNode {
+  readonly tags: readonly string[];
+  readonly kind: string;
+}
 
 /**
  * Asset selection, as in Dagster and dbt: `key`, `+key` (with upstream), `key+` (with
@@ -11,7 +16,7 @@ import { didYouMean } from './suggest.ts';
 export function selectAssets(
   selection: string,
   graph: AssetGraph,
-  assets: ReadonlyMap<string, Pick<AssetSpec, 'tags' | 'kind'>>,
+  assets: ReadonlyMap<string, SelectableNode>,
 ): string[] {
   const terms = selection.split(',').map((t) => t.trim());
   if (terms.some((t) => t === '')) {
@@ -27,7 +32,7 @@ export function selectAssets(
 function selectTerm(
   term: string,
   graph: AssetGraph,
-  assets: ReadonlyMap<string, Pick<AssetSpec, 'tags' | 'kind'>>,
+  assets: ReadonlyMap<string, SelectableNode>,
 ): Iterable<string> {
   if (term === '*') return graph.keys();
   if (term.startsWith('tag:'))
@@ -52,8 +57,8 @@ function selectTerm(
 function byAttribute(
   term: string,
   attribute: string,
-  matches: (asset: Pick<AssetSpec, 'tags' | 'kind'>, value: string) => boolean,
-  assets: ReadonlyMap<string, Pick<AssetSpec, 'tags' | 'kind'>>,
+  matches: (asset: SelectableNode, value: string) => boolean,
+  assets: ReadonlyMap<string, SelectableNode>,
   known: Set<string>,
 ): string[] {
   const value = term.slice(attribute.length + 1);
@@ -64,10 +69,10 @@ function byAttribute(
   return keys;
 }
 
-function tagsOf(assets: ReadonlyMap<string, Pick<AssetSpec, 'tags'>>): Set<string> {
+function tagsOf(assets: ReadonlyMap<string, Pick<SelectableNode, 'tags'>>): Set<string> {
   return new Set([...assets.values()].flatMap((a) => a.tags));
 }
 
-function kindsOf(assets: ReadonlyMap<string, Pick<AssetSpec, 'kind'>>): Set<string> {
+function kindsOf(assets: ReadonlyMap<string, Pick<SelectableNode, 'kind'>>): Set<string> {
   return new Set([...assets.values()].map((a) => a.kind));
 }

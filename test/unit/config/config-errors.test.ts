@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipeline } from '../../../src/assets/config/index.ts';
+import { parsePipeline } from '../../../src/config/index.ts';
 import { ConfigError, ConfigErrors } from '../../../src/shared/errors.ts';
 
 const FILE = '/tmp/pipeline.yaml';

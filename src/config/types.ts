@@ -67,7 +67,10 @@ export interface IngestSettings {
 
 export interface StorageSettings {
   kind: 'local' | 's3';
-  /** Absolute local root (kind local). */
+  /**
+   * Absolute local root: the lake itself (kind local), or the local mirror of the bucket that
+   * the DuckDB engine reads (kind s3 with engine duckdb; see docs/deploy.md).
+   */
   root: string;
   bucket?: string;
   prefix: string;

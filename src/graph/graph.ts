@@ -1,4 +1,8 @@
-import type { AssetSpec } from './config/types.ts';
+/** What the graph needs of a node: its key and the keys it depends on. */
+export interface GraphNode {
+  readonly key: string;
+  readonly deps: readonly string[];
+}
 
 /**
  * The asset dependency graph: a DAG over asset keys. Built only from a compiled pipeline, whose
@@ -10,7 +14,7 @@ export class AssetGraph {
   /** Keys in a stable topological order: deps first, ties broken by declaration order. */
   readonly order: readonly string[];
 
-  constructor(assets: ReadonlyMap<string, Pick<AssetSpec, 'key' | 'deps'>>) {
+  constructor(assets: ReadonlyMap<string, GraphNode>) {
     for (const [key, asset] of assets) {
       this.upstream.set(key, asset.deps);
       this.downstream.set(key, []);

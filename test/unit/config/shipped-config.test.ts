@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadPipeline } from '../../../src/assets/config/index.ts';
-import { pipelineJsonSchema } from '../../../src/assets/config/json-schema.ts';
+import { loadPipeline } from '../../../src/config/index.ts';
+import { pipelineJsonSchema } from '../../../src/config/json-schema.ts';
 import { PROJECT_ROOT } from '../../../src/shared/settings.ts';
 
 const shipped = path.join(PROJECT_ROOT, 'config', 'pipeline.yaml');
@@ -40,7 +40,7 @@ describe('the shipped config', () => {
       path.join(PROJECT_ROOT, 'config', 'pipeline.schema.json'),
       'utf8',
     );
-    // Run `npm run schema:export` after changing src/assets/config/schema.ts.
+    // Run `npm run schema:export` after changing src/config/schema.ts.
     expect(committed).toBe(pipelineJsonSchema());
   });
 });

@@ -1,6 +1,6 @@
-import { ConfigError } from '../../shared/errors.ts';
-import { findCycle } from '../graph.ts';
-import { didYouMean } from '../suggest.ts';
+import { ConfigError } from '../shared/errors.ts';
+import { findCycle } from '../graph/graph.ts';
+import { didYouMean } from '../graph/suggest.ts';
 import { formatPath, type SourceMap } from './source-map.ts';
 import type { Pipeline } from './types.ts';
 

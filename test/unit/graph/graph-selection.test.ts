@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parsePipeline } from '../../../src/assets/config/index.ts';
-import { findCycle } from '../../../src/assets/graph.ts';
-import { selectAssets } from '../../../src/assets/selection.ts';
+import { parsePipeline } from '../../../src/config/index.ts';
+import { findCycle } from '../../../src/graph/graph.ts';
+import { selectAssets } from '../../../src/graph/selection.ts';
 import { UsageError } from '../../../src/shared/errors.ts';
 
 // A diamond with a tail: a -> (b, c) -> d -> e, plus an unrelated island x.
