@@ -25,4 +25,26 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly' },
     },
   },
+  {
+    // Browser code the server sends to pages (ES modules, no build step).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'document',
+          'location',
+          'fetch',
+          'EventSource',
+          'DOMParser',
+          'CustomEvent',
+          'setTimeout',
+          'clearTimeout',
+          'setInterval',
+          'addEventListener',
+          'uPlot',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

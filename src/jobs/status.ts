@@ -20,13 +20,13 @@ export interface AssetStatus {
   error: string | null;
 }
 
-/** Every asset of the pipeline in graph order, from the event log. */
+/** Every asset of the pipeline in graph order (or just `keys`), from the event log. */
 export async function assetStatuses(
   pipeline: LoadedPipeline,
   events: EventLog,
   now = Date.now(),
+  keys: readonly string[] = pipeline.graph.order,
 ): Promise<AssetStatus[]> {
-  const keys = pipeline.graph.order;
   const [summaries, latest] = await Promise.all([
     events.summaries(keys),
     Promise.all(keys.map(async (k) => (await events.materializations(k, 1))[0])),

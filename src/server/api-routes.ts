@@ -1,10 +1,10 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { LoadedPipeline } from '../config/load.ts';
 import type { EventLog } from '../jobs/event-log.ts';
 import { RUN_ID } from '../jobs/run-model.ts';
 import type { RunStore } from '../jobs/run-store.ts';
 import { readAssetViews } from './asset-views.ts';
+import { listRuns, runsQuerySchema } from './views/runs.ts';
 
 /** Where the asset and run routes read from: the pipeline served and its run state in Redis. */
 export interface RunSource {
@@ -13,14 +13,11 @@ export interface RunSource {
   runs: RunStore;
 }
 
-const runsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(20),
-});
-
 /**
- * GET /api/assets (every asset with its status and deps), GET /api/runs?limit=N (newest first),
- * GET /api/runs/:id (one run with each asset's state), POST /api/runs/:id/cancel (assets not
- * started are cancelled, running ones aborted by their workers; answers the run).
+ * GET /api/assets (every asset with its status and deps),
+ * GET /api/runs?limit&status&trigger&asset (newest first), GET /api/runs/:id (one run with each
+ * asset's state), POST /api/runs/:id/cancel (assets not started are cancelled, running ones
+ * aborted by their workers; answers the run).
  */
 export function apiRouter(source: RunSource): Router {
   const router = Router();
@@ -32,12 +29,14 @@ export function apiRouter(source: RunSource): Router {
   });
 
   router.get('/api/runs', async (req, res) => {
-    const query = runsQuery.safeParse(req.query);
+    const query = runsQuerySchema.safeParse(req.query);
     if (!query.success) {
-      res.status(400).json({ error: 'limit must be an integer from 1 to 500' });
+      res.status(400).json({
+        error: 'limit must be an integer from 1 to 500; status, trigger and asset known values',
+      });
       return;
     }
-    res.json({ runs: await source.runs.list(query.data.limit) });
+    res.json({ runs: await listRuns(source, query.data) });
   });
 
   router.get('/api/runs/:id', async (req, res) => {

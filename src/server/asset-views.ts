@@ -40,6 +40,21 @@ export async function readAssetViews(
   return { assets: toAssetViews(pipeline, statuses, recentRuns), recentRuns };
 }
 
+/** One asset's view, reading only its own status (the asset page). */
+export async function readAssetView(
+  pipeline: LoadedPipeline,
+  events: EventLog,
+  runs: RunStore,
+  key: string,
+  now = Date.now(),
+): Promise<AssetView | undefined> {
+  const [statuses, recentRuns] = await Promise.all([
+    assetStatuses(pipeline, events, now, [key]),
+    runs.list(RECENT_RUNS),
+  ]);
+  return toAssetViews(pipeline, statuses, recentRuns)[0];
+}
+
 /** `recentRuns` newest first, as RunStore.list returns them. */
 export function toAssetViews(
   pipeline: Pick<LoadedPipeline, 'assets'>,

@@ -3,13 +3,26 @@ import type { Express } from 'express';
 import { apiRouter, type RunSource } from './api-routes.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { bullBoardRouter } from './bull-board.ts';
+import { RedisKeys } from '../jobs/keys.ts';
+import { detailApiRouter } from './detail-api-routes.ts';
+import { LiveFeed } from './live/feed.ts';
+import { sseRoute, type SseOptions } from './live/sse-route.ts';
+import { operationsRouter, type SubmitFn } from './operations-routes.ts';
+import { staticRouter } from './static-routes.ts';
 import { uiRouter } from './ui-routes.ts';
 
 export interface ServeAppOptions extends AppOptions, RunSource {
   /** The asset queue (see AssetQueue), shown by Bull Board. */
   queue: Queue;
   queuePrefix: string;
+  /** Launches runs (Orchestrator.submit); without it the UI only looks. */
+  submit?: SubmitFn;
+  /** Timings of the live event streams (tests shorten them). */
+  live?: SseOptions & { intervalMs?: number };
 }
+
+/** Called by `listen` before it closes the server: ends what would keep connections open. */
+export const BEFORE_CLOSE = 'strataBeforeClose';
 
 /** Where Bull Board lives. */
 export const QUEUES_PATH = '/queues';
@@ -22,7 +35,26 @@ export const QUEUES_PATH = '/queues';
  */
 export function createServeApp(options: ServeAppOptions): Express {
   const app = createApp(options);
+  app.use(staticRouter());
   app.use(apiRouter(options));
+  app.use(detailApiRouter(options));
+  if (options.submit) app.use(operationsRouter(options, options.submit));
+  const feed = new LiveFeed(options.redis, new RedisKeys(options.keyPrefix), {
+    logger: options.logger,
+    intervalMs: options.live?.intervalMs,
+  });
+  const live = sseRoute(feed, options.live);
+  app.get('/api/events', live.handler);
+  // What the live feed holds right now: a page left open for a day must not make it grow.
+  app.get('/api/events/stats', (_req, res) => {
+    res.json({
+      listeners: feed.listenerCount,
+      openStreams: live.openStreams,
+      reading: feed.running,
+      trackedRuns: feed.trackedRuns,
+    });
+  });
+  app.locals[BEFORE_CLOSE] = [live.closeAll];
   app.use(
     QUEUES_PATH,
     bullBoardRouter(options.queue, {
@@ -35,6 +67,8 @@ export function createServeApp(options: ServeAppOptions): Express {
     uiRouter({
       ...options,
       signOut: options.apiToken !== undefined,
+      canOperate: options.submit !== undefined,
+      canCancel: false,
     }),
   );
   return app;

@@ -73,6 +73,7 @@ export async function listen(app: Express, options: ListenOptions): Promise<Runn
     port,
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
+        for (const hook of beforeClose(app)) hook();
         const timer = setTimeout(() => server.closeAllConnections(), options.graceMs ?? 5_000);
         server.close(() => {
           clearTimeout(timer);
@@ -96,4 +97,9 @@ function listenError(error: NodeJS.ErrnoException, host: string, port: number): 
       cause: error,
     });
   return error;
+}
+
+function beforeClose(app: Express): Array<() => void> {
+  const hooks: unknown = app.locals.strataBeforeClose;
+  return Array.isArray(hooks) ? (hooks as Array<() => void>) : [];
 }

@@ -1,7 +1,7 @@
 import type { LoadedPipeline } from '../../src/config/index.ts';
 import type { Orchestrator } from '../../src/jobs/index.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
-import { createServeApp } from '../../src/server/serve-app.ts';
+import { createServeApp, type ServeAppOptions } from '../../src/server/serve-app.ts';
 import { listen, type RunningServer } from '../../src/server/server.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import type { Sandbox } from './orchestrator-harness.ts';
@@ -12,6 +12,7 @@ export async function serveSandbox(
   orchestrator: Orchestrator,
   pipeline: LoadedPipeline,
   apiToken?: string,
+  extra: Partial<ServeAppOptions> = {},
 ): Promise<RunningServer> {
   const logger = createLogger('test-server', 'silent');
   const app = createServeApp({
@@ -26,6 +27,8 @@ export async function serveSandbox(
     runs: orchestrator.runs,
     queue: orchestrator.queue.queue,
     queuePrefix: sandbox.settings.queuePrefix,
+    submit: (run) => orchestrator.submit(run),
+    ...extra,
   });
   return listen(app, { host: '127.0.0.1', port: 0, apiToken, logger });
 }

@@ -7,7 +7,8 @@ import type { AssetView } from '../asset-views.ts';
 import { escapeHtml as e } from './escape.ts';
 import { ago, checkCounts, isoTime } from './format.ts';
 import type { GraphLayout } from './layout.ts';
-import { PAGE_CSS } from './styles.ts';
+import { runsTable } from './runs-page.ts';
+import { badge, renderShell } from './shell.ts';
 import { assetClasses, renderGraphSvg } from './svg.ts';
 
 export interface AssetsPageModel {
@@ -17,31 +18,24 @@ export interface AssetsPageModel {
   /** Newest first; the page shows the first few. */
   recentRuns: readonly RunRecord[];
   now: number;
-  refreshSeconds: number;
-  /** A token is configured: offer to sign out (drop the session cookie). */
+  /** A token is configured: offer to sign out (revoke the session). */
   signOut: boolean;
+  /** The server can launch runs: show the materialize form. */
+  canOperate?: boolean;
 }
 
 const RUNS_SHOWN = 10;
 
-/** The asset graph page: graph, alerts and lag, the asset table, recent runs. No scripts. */
+/**
+ * The asset graph page: graph (pick assets to materialize), alerts and lag, the asset table,
+ * recent runs. It follows the event log live (see web/live.js) instead of reloading.
+ */
 export function renderAssetsPage(model: AssetsPageModel): string {
   const views = new Map(model.assets.map((a) => [a.key, a]));
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${model.refreshSeconds}">
-<title>Strata · assets</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-${pageHeader(model.signOut)}
-<main>
-${summary(model)}
+  const main = `${summary(model)}
 <section id="graph">
 <h2>Asset graph</h2>
+${model.canOperate ? operationsForm() : ''}
 <div class="graph-wrap">
 ${renderGraphSvg(model.layout, views, model.now)}
 </div>
@@ -50,21 +44,24 @@ ${legend()}
 ${alertsSection(model.monitoring, model.now)}
 ${lagSection(model.monitoring.lag, model.now)}
 ${assetTable(model.assets, model.now)}
+<section id="recent-runs"><h2>Recent runs <a class="small" href="/runs">all runs</a></h2>
 ${runsTable(model.recentRuns.slice(0, RUNS_SHOWN), model.now)}
-</main>
-<footer>Generated ${e(isoTime(model.now))}; this page refreshes every ${model.refreshSeconds} s.</footer>
-</body>
-</html>
-`;
+</section>`;
+  return renderShell({
+    title: 'assets',
+    signOut: model.signOut,
+    now: model.now,
+    main,
+    live: 'graph',
+  });
 }
 
-function pageHeader(signOut: boolean): string {
-  const form = signOut
-    ? '<form method="post" action="/logout"><button type="submit">Sign out</button></form>'
-    : '';
-  return `<header><h1>Strata</h1><nav>
-<a href="/">Asset graph</a><a href="/queues">Bull Board (queues)</a><a href="/api/assets">/api/assets</a><a href="/api/runs">/api/runs</a><a href="/api/alerts">/api/alerts</a><a href="/metrics">/metrics</a>
-</nav>${form}</header>`;
+/**
+ * Materialize what is picked in the graph (scripts fill in the selection from the boxes'
+ * checkboxes), or type a selection. Posts to the API; see web/operations.js.
+ */
+function operationsForm(): string {
+  return `<form id="materialize" data-keep class="operations" method="post" action="/api/runs" data-action="materialize"><label>Selection <input type="text" name="selection" placeholder="key, +key (with upstream), key+, tag:x, *" pattern="[a-z0-9_+:*, ]+" maxlength="1000" required></label> <label><input type="checkbox" name="upstream" value="1"> with upstream</label> <button type="submit">Materialize</button> <span class="small muted">Click boxes with Shift (or the checkbox) to pick assets.</span> <output id="operation-result" data-keep></output></form>`;
 }
 
 function summary(model: AssetsPageModel): string {
@@ -87,11 +84,6 @@ function summary(model: AssetsPageModel): string {
 
 function legend(): string {
   return `<div class="legend"><span class="l-succeeded">succeeded</span><span class="l-failed">failed</span><span class="l-skipped">skipped / cancelled / never</span><span class="l-running">running / queued</span><span class="l-blocked">blocked (downstream automation waits)</span><span>pill: freshness (fresh, warn, fail, unknown)</span></div>`;
-}
-
-/** A coloured label; `tone` picks the colour (a state name), `text` defaults to it. */
-function badge(tone: string, text = tone): string {
-  return `<span class="badge b-${e(tone)}">${e(text)}</span>`;
 }
 
 function alertsSection(status: MonitoringStatus, now: number): string {
@@ -128,13 +120,13 @@ function assetTable(assets: readonly AssetView[], now: number): string {
   const rows = assets.map((a) => {
     const description = a.description ? `<div class="small muted">${e(a.description)}</div>` : '';
     const run = a.latestRun
-      ? `<a href="/api/runs/${e(a.latestRun.id)}">${e(a.latestRun.id)}</a> <span class="small muted">(${e(a.latestRun.state)})</span>`
+      ? `<a href="/runs/${e(a.latestRun.id)}">${e(a.latestRun.id)}</a> <span class="small muted">(${e(a.latestRun.state)})</span>`
       : '-';
     const blocked = a.blocked
       ? `${badge('failed', 'blocked')} <span class="small">${e(a.blockedReason ?? '')}</span>`
       : 'no';
     const error = a.error ? `<div class="err small">${e(a.error)}</div>` : '';
-    return `<tr id="asset-${e(a.key)}" class="${assetClasses(a)}"><td><strong>${e(a.key)}</strong>${description}</td><td>${e(a.kind)}</td><td>${badge(a.outcome)} <span class="small muted" title="${e(isoTime(a.lastMaterializedAt))}">${e(ago(a.lastMaterializedAt, now))}</span>${error}</td><td class="nowrap">${run}</td><td class="nowrap" title="${e(isoTime(a.dataTime))}">${e(isoTime(a.dataTime))}<div class="small muted">${e(ago(a.dataTime, now))}</div></td><td>${badge(a.freshness)}</td><td>${checksCell(a.checks)}</td><td>${blocked}</td></tr>`;
+    return `<tr id="asset-${e(a.key)}" class="${assetClasses(a)}"><td><a href="/assets/${e(a.key)}"><strong>${e(a.key)}</strong></a>${description}</td><td>${e(a.kind)}</td><td>${badge(a.outcome)} <span class="small muted" title="${e(isoTime(a.lastMaterializedAt))}">${e(ago(a.lastMaterializedAt, now))}</span>${error}</td><td class="nowrap">${run}</td><td class="nowrap" title="${e(isoTime(a.dataTime))}">${e(isoTime(a.dataTime))}<div class="small muted">${e(ago(a.dataTime, now))}</div></td><td>${badge(a.freshness)}</td><td>${checksCell(a.checks)}</td><td>${blocked}</td></tr>`;
   });
   return `<section id="assets"><h2>Assets</h2><table><thead><tr><th>Asset</th><th>Kind</th><th>Last materialization</th><th>Latest run</th><th>Data time</th><th>Freshness</th><th>Checks</th><th>Blocked</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
@@ -147,17 +139,4 @@ function checksCell(checks: readonly CheckResult[]): string {
       `<li>${badge(c.status)} ${e(c.name)} <span class="small muted">(${e(c.source)} ${e(c.type)}, ${e(c.severity)})</span>${c.message ? `<div class="small">${e(c.message)}</div>` : ''}</li>`,
   );
   return `${e(checkCounts(checks))}${items.length > 0 ? `<ul class="checks">${items.join('')}</ul>` : ''}`;
-}
-
-function runsTable(runs: readonly RunRecord[], now: number): string {
-  if (runs.length === 0)
-    return '<section id="runs"><h2>Recent runs</h2><p class="muted">No runs yet.</p></section>';
-  const rows = runs.map((r) => {
-    const counts = new Map<string, number>();
-    for (const a of r.assetStates) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
-    const took =
-      r.endedAt !== undefined ? `${((r.endedAt - r.createdAt) / 1_000).toFixed(1)} s` : '-';
-    return `<tr><td><a href="/api/runs/${e(r.id)}">${e(r.id)}</a></td><td>${badge(r.status)}</td><td>${e(r.trigger)}${r.reason ? `<div class="small muted">${e(r.reason)}</div>` : ''}</td><td><code>${e(r.selection)}</code></td><td title="${e(isoTime(r.createdAt))}">${e(ago(r.createdAt, now))}</td><td class="num">${e(took)}</td><td>${e([...counts].map(([s, n]) => `${n} ${s}`).join(', '))}</td></tr>`;
-  });
-  return `<section id="runs"><h2>Recent runs</h2><table><thead><tr><th>Run</th><th>Status</th><th>Trigger</th><th>Selection</th><th>Created</th><th>Took</th><th>Assets</th></tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }

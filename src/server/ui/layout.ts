@@ -1,3 +1,23 @@
+import dagre from '@dagrejs/dagre';
+
+/**
+ * The part of dagre's API used here. Its bundled declarations do not resolve under this
+ * project's settings (they come out as `any`), so the shape is stated once, checked by the
+ * layout tests.
+ */
+interface DagreGraph {
+  setGraph(label: Record<string, unknown>): void;
+  setDefaultEdgeLabel(label: () => Record<string, unknown>): void;
+  setNode(key: string, label: { width: number; height: number }): void;
+  setEdge(from: string, to: string): void;
+  node(key: string): { x: number; y: number };
+  graph(): { width?: number; height?: number };
+}
+const Dagre = dagre as unknown as {
+  graphlib: { Graph: new () => DagreGraph };
+  layout(graph: DagreGraph): void;
+};
+
 /** What the layout needs of a graph; AssetGraph provides it. */
 export interface LayoutGraph {
   /** Keys in topological order (deps first). */
@@ -23,11 +43,9 @@ export const DEFAULT_LAYOUT: LayoutOptions = {
   margin: 16,
 };
 
-/** A box: its layer (dependency depth), its rank within the layer, and its top-left corner. */
+/** A box and its top-left corner. */
 export interface LayoutNode {
   key: string;
-  layer: number;
-  rank: number;
   x: number;
   y: number;
 }
@@ -46,75 +64,44 @@ export interface GraphLayout {
 }
 
 /**
- * Depth of every key: 0 without deps, else one more than its deepest dep. Walks the topological
- * order, so every dep's depth is known when its dependent is reached.
+ * Dagre's layered layout, left to right: every asset sits right of its dependencies, and the
+ * order within a layer minimises crossings. It costs time on large graphs, so the server lays
+ * out once per config and reuses the result for every request.
  */
-export function dependencyDepths(graph: LayoutGraph): Map<string, number> {
-  const depths = new Map<string, number>();
-  for (const key of graph.order) {
-    const deps = graph.depsOf(key).map((d) => depths.get(d) ?? 0);
-    depths.set(key, deps.length === 0 ? 0 : Math.max(...deps) + 1);
-  }
-  return depths;
-}
-
-/**
- * Layers left to right by dependency depth, each layer a column centred on the tallest one.
- * Within a layer, boxes sit in the order of their deps' average height (the barycentre
- * heuristic), which keeps chains straight and uncrosses most edges; ties keep graph order.
- */
-export function layoutByDepth(
+export function layoutGraph(
   graph: LayoutGraph,
   options: LayoutOptions = DEFAULT_LAYOUT,
 ): GraphLayout {
-  const depths = dependencyDepths(graph);
-  const layers: string[][] = [];
-  for (const key of graph.order) (layers[depths.get(key) ?? 0] ??= []).push(key);
-  const rows = Math.max(1, ...layers.map((l) => l.length));
-  const pitchY = options.boxHeight + options.gapY;
-  const centreY = new Map<string, number>();
-  const nodes: LayoutNode[] = [];
-
-  layers.forEach((layer, depth) => {
-    const ordered = depth === 0 ? layer : byBarycentre(layer, graph, centreY);
-    const offset = ((rows - ordered.length) * pitchY) / 2;
-    ordered.forEach((key, rank) => {
-      const y = options.margin + offset + rank * pitchY;
-      centreY.set(key, y + options.boxHeight / 2);
-      nodes.push({
-        key,
-        layer: depth,
-        rank,
-        x: options.margin + depth * (options.boxWidth + options.gapX),
-        y,
-      });
-    });
+  const g = new Dagre.graphlib.Graph();
+  g.setGraph({
+    rankdir: 'LR',
+    ranker: 'longest-path',
+    nodesep: options.gapY,
+    ranksep: options.gapX,
+    marginx: options.margin,
+    marginy: options.margin,
   });
-
+  g.setDefaultEdgeLabel(() => ({}));
+  for (const key of graph.order)
+    g.setNode(key, { width: options.boxWidth, height: options.boxHeight });
   const edges = graph.order.flatMap((to) => graph.depsOf(to).map((from) => ({ from, to })));
+  for (const edge of edges) g.setEdge(edge.from, edge.to);
+  Dagre.layout(g);
+  const nodes = graph.order.map((key) => {
+    // Dagre places node centres; the SVG wants top-left corners.
+    const placed = g.node(key);
+    return {
+      key,
+      x: Math.round(placed.x - options.boxWidth / 2),
+      y: Math.round(placed.y - options.boxHeight / 2),
+    };
+  });
+  const size = g.graph();
   return {
     nodes,
     edges,
-    width:
-      options.margin * 2 +
-      layers.length * options.boxWidth +
-      Math.max(0, layers.length - 1) * options.gapX,
-    height: options.margin * 2 + rows * options.boxHeight + (rows - 1) * options.gapY,
+    width: Math.ceil(size.width ?? options.boxWidth + 2 * options.margin),
+    height: Math.ceil(size.height ?? options.boxHeight + 2 * options.margin),
     options,
   };
-}
-
-function byBarycentre(
-  layer: readonly string[],
-  graph: LayoutGraph,
-  centreY: ReadonlyMap<string, number>,
-): string[] {
-  const weight = (key: string): number => {
-    const ys = graph.depsOf(key).map((d) => centreY.get(d) ?? 0);
-    return ys.reduce((sum, y) => sum + y, 0) / Math.max(1, ys.length);
-  };
-  return layer
-    .map((key, index) => ({ key, index, weight: weight(key) }))
-    .sort((a, b) => a.weight - b.weight || a.index - b.index)
-    .map((e) => e.key);
 }

@@ -61,5 +61,37 @@ td.nowrap { white-space: nowrap; }
 .small { font-size: 12px; }
 .err { color: var(--bad); white-space: pre-wrap; word-break: break-word; }
 ul.checks { margin: 4px 0 0; padding-left: 16px; }
+header h1 a { color: #fff; text-decoration: none; }
+form.inline { display: inline; }
+button { font: inherit; padding: 3px 12px; border-radius: 6px; border: 1px solid #8c959f; background: #f6f8fa; cursor: pointer; }
+button:hover { background: #eaeef2; }
+button.danger { border-color: var(--bad); color: var(--bad); }
+button[disabled] { opacity: .5; cursor: wait; }
+.operations { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 8px 0; }
+.operations input[type=text] { width: 28em; font: inherit; padding: 3px 6px; }
+output.err { color: var(--bad); }
+output.ok a { font-weight: 600; }
+.filters { display: flex; flex-wrap: wrap; gap: 12px; align-items: center; }
+.filters select, .filters input { font: inherit; }
+svg.graph .pick rect { fill: #fff; stroke: #8c959f; stroke-width: 1.5; cursor: pointer; }
+svg.graph .pick path { fill: none; stroke: transparent; stroke-width: 2.5; }
+svg.graph .pick.picked rect { fill: var(--run); stroke: var(--run); }
+svg.graph .pick.picked path { stroke: #fff; }
+.charts { display: flex; flex-wrap: wrap; gap: 16px; }
+.charts figure { margin: 0; background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
+.charts figcaption { font-size: 12px; color: #57606a; margin-bottom: 4px; }
+.chart { min-width: 420px; min-height: 200px; }
+svg.timeline { background: #fff; border: 1px solid var(--line); border-radius: 6px; }
+svg.timeline text { font: 12px system-ui, sans-serif; fill: var(--text); }
+svg.timeline .tick { stroke: #eaeef2; }
+svg.timeline .tick-label { fill: var(--muted); font-size: 10px; }
+svg.timeline .wait { fill: #d0d4da; }
+svg.timeline .bar { fill: var(--muted); }
+svg.timeline .state-succeeded { fill: var(--ok); }
+svg.timeline .state-failed { fill: var(--bad); }
+svg.timeline .state-running { fill: var(--run); }
+svg.timeline .state-cancelled, svg.timeline .state-skipped { fill: #9e9e9e; }
+svg.timeline .state-note { fill: var(--muted); font-style: italic; }
+ul.problems { padding-left: 18px; }
 footer { color: var(--muted); font-size: 12px; padding: 0 24px 24px; }
 `;

@@ -70,7 +70,7 @@ function assetBox(node: LayoutNode, view: AssetView, layout: GraphLayout, now: n
   return [
     `<g class="${assetClasses(view)}" data-asset="${key}" transform="translate(${node.x} ${node.y})">`,
     `<title>${escapeHtml(tooltip)}</title>`,
-    `<a href="#asset-${key}">`,
+    `<a href="/assets/${key}">`,
     `<rect class="box" width="${w}" height="${h}" rx="6"/>`,
     `<rect class="freshness-pill" x="${w - 64}" y="8" width="56" height="16" rx="8"/>`,
     `<text x="${w - 36}" y="20" class="pill-text">${escapeHtml(view.freshness)}</text>`,
@@ -83,6 +83,8 @@ function assetBox(node: LayoutNode, view: AssetView, layout: GraphLayout, now: n
       view.blocked ? `BLOCKED · ${checkCounts(view.checks)}` : checkCounts(view.checks),
     ),
     '</a>',
+    // Outside the link: picks the asset for the materialize form (web/operations.js).
+    `<g class="pick" data-pick="${key}" role="checkbox" aria-checked="false" aria-label="pick ${key}"><rect x="${w - 26}" y="${h - 26}" width="18" height="18" rx="3"/><path d="M${w - 22} ${h - 17}l4 4l7 -8"/></g>`,
     '</g>',
   ].join('');
 }

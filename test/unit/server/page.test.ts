@@ -4,7 +4,7 @@ import type { MonitoringStatus } from '../../../src/monitoring/status.ts';
 import type { AssetView } from '../../../src/server/asset-views.ts';
 import { escapeHtml } from '../../../src/server/ui/escape.ts';
 import { renderAssetsPage, type AssetsPageModel } from '../../../src/server/ui/html.ts';
-import { layoutByDepth } from '../../../src/server/ui/layout.ts';
+import { layoutGraph } from '../../../src/server/ui/layout.ts';
 import { renderGraphSvg } from '../../../src/server/ui/svg.ts';
 import { check, view } from './fixtures.ts';
 
@@ -23,11 +23,10 @@ function page(assets: AssetView[], overrides: Partial<AssetsPageModel> = {}): st
   const graph = new AssetGraph(new Map(assets.map((a) => [a.key, { key: a.key, deps: a.deps }])));
   return renderAssetsPage({
     assets,
-    layout: layoutByDepth(graph),
+    layout: layoutGraph(graph),
     monitoring: quiet,
     recentRuns: [],
     now: NOW,
-    refreshSeconds: 10,
     signOut: false,
     ...overrides,
   });
@@ -50,7 +49,7 @@ describe('the asset graph page', () => {
       view('sink', { deps: ['middle'], outcome: 'skipped', freshness: 'warn' }),
     ];
     const graph = new AssetGraph(new Map(assets.map((a) => [a.key, { key: a.key, deps: a.deps }])));
-    const svg = renderGraphSvg(layoutByDepth(graph), new Map(assets.map((a) => [a.key, a])), NOW);
+    const svg = renderGraphSvg(layoutGraph(graph), new Map(assets.map((a) => [a.key, a])), NOW);
 
     expect(svg).toContain('<g class="asset outcome-succeeded freshness-fresh" data-asset="source"');
     expect(svg).toContain(
@@ -107,7 +106,8 @@ describe('the asset graph page', () => {
       },
     });
 
-    expect(html).not.toContain('<script');
+    expect(html).not.toContain('<script>');
+    expect(html.match(/<script/g)).toHaveLength(1);
     expect(html).not.toContain('<img');
     expect(html).not.toContain(`onerror='y'`);
     // Every place the hostile text goes: description, error, blocked reason, check name and
@@ -116,14 +116,17 @@ describe('the asset graph page', () => {
     expect(html.split(escaped).length - 1).toBeGreaterThanOrEqual(9);
   });
 
-  it('links Bull Board, the JSON API and the metrics, and loads nothing from another host', () => {
+  it('links the pages, Bull Board, the API and the metrics, and loads scripts from this server only', () => {
     const html = page([view('only', { outcome: 'never' })]);
-    for (const href of ['/queues', '/api/assets', '/api/runs', '/metrics'])
+    for (const href of ['/runs', '/queues', '/api/openapi.json', '/metrics', '/assets/only'])
       expect(html).toContain(`href="${href}"`);
-    expect(html).toContain('<meta http-equiv="refresh" content="10">');
+    expect(html).toContain('<body data-live="graph">');
+    expect(html).not.toContain('http-equiv="refresh"');
     // The only absolute URL is the SVG namespace, which is a name, not a fetch.
     expect(html.match(/https?:\/\/[^"]*/g)).toEqual(['http://www.w3.org/2000/svg']);
-    expect(html).not.toMatch(/<script|<link/);
+    expect([...html.matchAll(/<script[^>]*>/g)].map((m) => m[0])).toEqual([
+      '<script type="module" src="/static/app.js">',
+    ]);
   });
 
   it('shows firing alerts, lag per group, and says when no monitor is reporting', () => {
@@ -190,6 +193,6 @@ describe('the asset graph page', () => {
     expect(row).toContain('3h ago');
     expect(row).toContain('1/2 passed, 1 warned');
     expect(row).toContain('few_rows');
-    expect(row).toContain('href="/api/runs/run-1"');
+    expect(row).toContain('href="/runs/run-1"');
   });
 });
