@@ -74,6 +74,7 @@ async function serveUntilSignalled(
       runs: orchestrator.runs,
       queue: orchestrator.queue.queue,
       queuePrefix,
+      submit: (run) => orchestrator.submit(run),
     });
     const server = await listen(app, { ...binding, logger });
     logger.info({ url: server.url, auth: binding.apiToken !== undefined }, 'listening');
