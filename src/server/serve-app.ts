@@ -68,7 +68,7 @@ export function createServeApp(options: ServeAppOptions): Express {
       ...options,
       signOut: options.apiToken !== undefined,
       canOperate: options.submit !== undefined,
-      canCancel: false,
+      canCancel: true,
     }),
   );
   return app;
