@@ -5,6 +5,7 @@ import type {
   AlertRuleSpec,
   AlertSettings,
   AssetSpec,
+  AutomationPolicy,
   FreshnessPolicy,
   MonitoringSettings,
   Pipeline,
@@ -62,6 +63,16 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
       athena: raw.engine.athena,
     },
     runs: { retainPerAsset: raw.runs.retainPerAsset },
+    scheduler: {
+      debounceMs: ms(raw.scheduler.debounce),
+      tickMs: ms(raw.scheduler.tick),
+      maxConcurrentRuns: raw.scheduler.maxConcurrentRuns,
+      backoff: {
+        initialMs: ms(raw.scheduler.backoff.initial),
+        maxMs: ms(raw.scheduler.backoff.max),
+      },
+      leaseTtlMs: ms(raw.scheduler.leaseTtl),
+    },
     monitoring: compileMonitoring(raw),
     alerts: compileAlerts(raw, assets),
   };
@@ -74,7 +85,7 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
       tags: asset.tags,
       group: asset.group,
       freshness: asset.freshness && compileFreshness(asset.freshness),
-      automation: asset.automation ?? { onUpstream: false, onFreshness: true },
+      automation: compileAutomation(asset),
       checks: asset.checks,
       pool: asset.pool,
       retries: asset.retries ?? pipeline.runs.retries,
@@ -89,6 +100,19 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
         return { ...common, kind: 'noop', sleepMs: asset.sleep ? ms(asset.sleep) : 0 };
     }
   }
+}
+
+/** dbt builds cost seconds to minutes: by default a landed batch does not start one each time. */
+const DEFAULT_DBT_MIN_INTERVAL_MS = 3 * 60_000;
+
+function compileAutomation(asset: RawAsset): AutomationPolicy {
+  const raw = asset.automation;
+  const fallback = asset.kind === 'dbt' ? DEFAULT_DBT_MIN_INTERVAL_MS : 0;
+  return {
+    onUpstream: raw?.onUpstream ?? false,
+    onFreshness: raw?.onFreshness ?? true,
+    minIntervalMs: raw?.minInterval === undefined ? fallback : ms(raw.minInterval),
+  };
 }
 
 function compileMonitoring(raw: RawPipeline): MonitoringSettings {

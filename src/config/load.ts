@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
@@ -14,6 +15,8 @@ import type { Pipeline } from './types.ts';
 
 export interface LoadedPipeline extends Pipeline {
   graph: AssetGraph;
+  /** sha256 of the file's text (12 hex digits): replicas compare it to see they agree. */
+  sourceHash: string;
 }
 
 /**
@@ -68,7 +71,11 @@ export function parsePipeline(
   throwIfAny(checkGraph(pipeline, where, display));
   const graph = new AssetGraph(pipeline.assets);
   throwIfAny(scheduleSelectionErrors(pipeline, graph, where, display));
-  return { ...pipeline, graph };
+  return { ...pipeline, graph, sourceHash: hashText(text) };
+}
+
+export function hashText(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 12);
 }
 
 function scheduleSelectionErrors(

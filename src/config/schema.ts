@@ -65,6 +65,8 @@ const automation = z.strictObject({
   onUpstream: z.boolean().default(false),
   /** Plan a run before the freshness policy would be violated. */
   onFreshness: z.boolean().default(true),
+  /** Least time between two automated runs of the asset; default 3m for dbt assets, 0s otherwise. */
+  minInterval: duration.optional(),
 });
 
 const assetBase = {
@@ -206,6 +208,21 @@ const runs = z.strictObject({
   retainPerAsset: z.number().int().min(1).default(100),
   retries: z.number().int().min(0).max(20).default(2),
   timeout: duration.default('30m'),
+});
+
+const scheduler = z.strictObject({
+  /** Upstream events within this window coalesce into one evaluation (one run). */
+  debounce: duration.default('250ms'),
+  /** The longest the scheduler goes without re-evaluating freshness. */
+  tick: duration.default('15s'),
+  /** Automated runs not yet finished, across all assets; further requests wait. */
+  maxConcurrentRuns: z.number().int().min(1).default(4),
+  /** Back-off after failed automated runs: initial, doubling up to max. */
+  backoff: z
+    .strictObject({ initial: duration.default('30s'), max: duration.default('30m') })
+    .default({ initial: '30s', max: '30m' }),
+  /** How long a leader's lease lasts without renewal; a standby takes over after it. */
+  leaseTtl: duration.default('15s'),
 });
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, 'is not a valid Kafka topic name');
@@ -357,6 +374,7 @@ export const pipelineSchema = z.strictObject({
   produce: produce.default(produce.parse({})),
   engine: engine.default(engine.parse({})),
   runs: runs.default(runs.parse({})),
+  scheduler: scheduler.default(scheduler.parse({})),
   monitoring: monitoring.default(monitoring.parse({})),
   alerts: alerts.default(alerts.parse({})),
 });

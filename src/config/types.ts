@@ -19,6 +19,8 @@ export type CheckSpec =
 export interface AutomationPolicy {
   onUpstream: boolean;
   onFreshness: boolean;
+  /** Least time between two automated runs of the asset. */
+  minIntervalMs: number;
 }
 
 interface AssetCommon {
@@ -95,6 +97,14 @@ export interface RunSettings {
   retainPerAsset: number;
 }
 
+export interface SchedulerSettings {
+  debounceMs: number;
+  tickMs: number;
+  maxConcurrentRuns: number;
+  backoff: { initialMs: number; maxMs: number };
+  leaseTtlMs: number;
+}
+
 export interface Pipeline {
   /** Absolute path of the file this was loaded from. */
   file: string;
@@ -107,6 +117,7 @@ export interface Pipeline {
   produce: ProduceSettings;
   engine: EngineSettings;
   runs: RunSettings;
+  scheduler: SchedulerSettings;
   monitoring: MonitoringSettings;
   alerts: AlertSettings;
 }

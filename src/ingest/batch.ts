@@ -25,6 +25,8 @@ const INITIAL_CAPACITY = 16 * 1024;
 export class Batch {
   readonly deadLetters: DeadLetter[] = [];
   day: string | null = null;
+  /** The newest record time (ms) among the batch's valid records: the data time it lands. */
+  newestRecordTime: number | null = null;
   end: number;
   records = 0;
   private body = Buffer.allocUnsafe(0);
@@ -56,7 +58,16 @@ export class Batch {
    * Appends one line: `head` (the record's JSON without its closing brace, as bytes to copy or as
    * a string) followed by `tail`.
    */
-  addRecord(offset: number, head: Buffer | string, tail: string, day: string): void {
+  addRecord(
+    offset: number,
+    head: Buffer | string,
+    tail: string,
+    day: string,
+    recordTime: number,
+  ): void {
+    if (this.newestRecordTime === null || recordTime > this.newestRecordTime) {
+      this.newestRecordTime = recordTime;
+    }
     const headBytes = typeof head === 'string' ? Buffer.byteLength(head) : head.length;
     this.reserve(headBytes + Buffer.byteLength(tail));
     this.length +=

@@ -53,6 +53,8 @@ export interface IngestDependencies {
   metrics: IngestMetrics;
   logger: Logger;
   now?: () => number;
+  /** Told of every object that became durable, with the newest record time it holds. */
+  onLanded?: (landed: { partition: number; records: number; newestRecordTime: number }) => void;
 }
 
 export type IngestState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
@@ -371,7 +373,10 @@ export class IngestService {
       owner,
       deadLetters: this.deadLetters,
       onSettled: (offset) => this.committer.mark(partition, offset),
-      onObjectWritten: (bytes, _records, seconds) => {
+      onObjectWritten: (bytes, records, seconds, newestRecordTime) => {
+        if (newestRecordTime !== null) {
+          this.deps.onLanded?.({ partition, records, newestRecordTime });
+        }
         this.tally.objects++;
         this.tally.bytesWritten += bytes;
         metrics.objectsWritten.inc({ topic });

@@ -23,7 +23,12 @@ export interface SinkContext {
   deadLetters: { publish(letters: readonly DeadLetter[]): Promise<void> };
   /** Called once an object is durable: offsets below `offset` may be committed. */
   onSettled(offset: number): void;
-  onObjectWritten(bytes: number, records: number, seconds: number): void;
+  onObjectWritten(
+    bytes: number,
+    records: number,
+    seconds: number,
+    newestRecordTime: number | null,
+  ): void;
   /** Validation outcomes of one consume() call. */
   onRecords(valid: number, invalid: ReadonlyMap<InvalidReason, number>): void;
   /** A batch failed to land in the background; the sink takes nothing more until retry(). */
@@ -265,7 +270,7 @@ export class PartitionSink {
     ) {
       this.sealOpen();
     }
-    this.openAt(offset).addRecord(offset, head, tail, day);
+    this.openAt(offset).addRecord(offset, head, tail, day, Date.parse(result.record.last_updated));
     this.nextOffset = offset + 1;
   }
 
@@ -275,7 +280,8 @@ export class PartitionSink {
     // Invalid records of this range were dead-lettered before its intent was written.
     if (result.ok) {
       const { head, tail } = this.linePieces(message, result, ingestedAt);
-      replay.batch.addRecord(offset, head, tail, result.record.last_updated.slice(0, 10));
+      const { last_updated: updated } = result.record;
+      replay.batch.addRecord(offset, head, tail, updated.slice(0, 10), Date.parse(updated));
     }
     this.nextOffset = offset + 1;
   }
@@ -395,7 +401,8 @@ export class PartitionSink {
     const body = batch.content();
     const started = performance.now();
     await this.ctx.store.put(key, body, { contentType: 'application/x-ndjson' });
-    this.ctx.onObjectWritten(body.length, batch.records, (performance.now() - started) / 1000);
+    const seconds = (performance.now() - started) / 1000;
+    this.ctx.onObjectWritten(body.length, batch.records, seconds, batch.newestRecordTime);
   }
 
   private settle(offset: number): void {

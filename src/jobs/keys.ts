@@ -19,6 +19,8 @@
  *   <p>lease:<key>:log        hash: fence -> "token start expiresAt end" (lease intervals)
  *   <p>pool:<name>            zset: holder token scored by expiry
  *   <p>workers                zset: worker id scored by heartbeat expiry
+ *   <p>asset-events           stream: materializations and observations (type, asset, partition,
+ *                             status, runId, dataTime, at), capped near 10,000 entries
  *   <p>sweep:failed:<queue>   string: "score jobId" of the last failed job swept
  *   <p>sweep:created          string: "createdAt runId" of the last run checked for recovery
  */
@@ -60,6 +62,10 @@ export class RedisKeys {
   }
   workers(): string {
     return `${this.prefix}workers`;
+  }
+  /** Stream of every materialization and observation, newest last; read by the scheduler. */
+  assetEvents(): string {
+    return `${this.prefix}asset-events`;
   }
   failedSweepCursor(queueName: string): string {
     return `${this.prefix}sweep:failed:${queueName}`;

@@ -48,16 +48,25 @@ export class Orchestrator {
   private closing: Promise<void> | undefined;
 
   private constructor(
-    readonly pipeline: LoadedPipeline,
+    private currentPipeline: LoadedPipeline,
     readonly redis: Redis,
     readonly settings: OrchestratorSettings,
     private readonly redisUrl: string,
   ) {
     this.keys = new RedisKeys(settings.keyPrefix);
-    this.runs = new RunStore(redis, this.keys, pipeline.runs.retainPerAsset);
+    this.runs = new RunStore(redis, this.keys, currentPipeline.runs.retainPerAsset);
     this.events = new EventLog(redis, this.keys);
     this.leases = new AssetLeases(redis, this.keys, settings.leaseTtlMs);
     this.queue = new AssetQueue(redis, settings);
+  }
+
+  get pipeline(): LoadedPipeline {
+    return this.currentPipeline;
+  }
+
+  /** Takes a reloaded config: later submissions select from its graph. */
+  usePipeline(pipeline: LoadedPipeline): void {
+    this.currentPipeline = pipeline;
   }
 
   static async connect(

@@ -159,6 +159,9 @@ elseif outcome == 'failed' then
     'blocked', '1', 'blockedReason', blockedReason, 'blockedRunId', id)
 end
 emit(id, 'asset_' .. outcome, asset, info, now)
+-- The scheduler reacts to this stream instead of polling the graph (src/jobs/asset-events.ts).
+redis.call('XADD', P .. 'asset-events', 'MAXLEN', '~', 10000, '*', 'type', 'materialization',
+  'asset', asset, 'partition', '', 'status', outcome, 'runId', id, 'dataTime', dataTime, 'at', now)
 
 local ready, skipped, finished = {}, {}, 1
 local dependents = redis.call('HGET', k .. ':dependents', asset)

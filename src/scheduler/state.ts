@@ -1,0 +1,179 @@
+import type { LoadedPipeline } from '../config/load.ts';
+import type { RedisKeys } from '../jobs/keys.ts';
+import { materializationSchema, type MaterializationRecord } from '../jobs/run-model.ts';
+import type { Redis } from '../redis/connection.ts';
+import type { AssetState, Decision } from './evaluate.ts';
+import type { SchedulerKeys } from './keys.ts';
+
+/** Materializations read per asset: the newest start, the failure streak, recent durations. */
+const RECENT = 5;
+/** Decisions kept in the history list. */
+const DECISIONS_KEPT = 1_000;
+const IN_FLIGHT_STATES = new Set(['pending', 'queued', 'running']);
+
+export interface AutomationSnapshot {
+  state: Map<string, AssetState>;
+  /** Distinct automated runs with an asset still pending, queued or running. */
+  runningAutomatedRuns: number;
+  /** Redis commands the read took (the benchmark reports them apart from evaluation). */
+  commands: number;
+}
+
+export interface StoredDecision extends Decision {
+  at: number;
+}
+
+/**
+ * The scheduler's view of Redis: what evaluation needs about every automated asset and its
+ * upstream (one pipelined round trip for summaries and recent materializations, one for the
+ * in-flight runs), and the memory the scheduler keeps between evaluations.
+ */
+export class AutomationStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly schedulerKeys: SchedulerKeys,
+  ) {}
+
+  async snapshot(pipeline: LoadedPipeline): Promise<AutomationSnapshot> {
+    const assets = pipeline.graph.order;
+    const read = this.redis.pipeline();
+    for (const key of assets) {
+      read.hgetall(this.keys.asset(key));
+      read.lrange(this.keys.materializations(key), 0, RECENT - 1);
+    }
+    read.hgetall(this.schedulerKeys.requested());
+    read.hgetall(this.schedulerKeys.inflight());
+    const replies = (await read.exec()) ?? [];
+    const value = <T>(i: number): T => replies[i]?.[1] as T;
+    const requested = value<Record<string, string>>(assets.length * 2);
+    const inflight = value<Record<string, string>>(assets.length * 2 + 1);
+    const running = await this.stillInFlight(inflight);
+
+    const state = new Map<string, AssetState>();
+    assets.forEach((key, i) => {
+      const summary = value<Record<string, string>>(i * 2);
+      const recent = value<string[]>(i * 2 + 1).flatMap(parseRecord);
+      state.set(key, assetState(summary, recent, running.has(key), num(requested[key])));
+    });
+    const runs = new Set([...running.values()]);
+    return {
+      state,
+      runningAutomatedRuns: runs.size,
+      commands: assets.length * 2 + 4 + running.size,
+    };
+  }
+
+  /** Automated runs in which each asset is still pending, queued or running; forgets the rest. */
+  private async stillInFlight(inflight: Record<string, string>): Promise<Map<string, string>> {
+    const entries = Object.entries(inflight);
+    if (entries.length === 0) return new Map();
+    const read = this.redis.pipeline();
+    for (const [asset, runId] of entries) read.hget(this.keys.runState(runId), asset);
+    const replies = (await read.exec()) ?? [];
+    const running = new Map<string, string>();
+    const done: string[] = [];
+    entries.forEach(([asset, runId], i) => {
+      const runState = replies[i]?.[1];
+      if (typeof runState === 'string' && IN_FLIGHT_STATES.has(runState)) running.set(asset, runId);
+      else done.push(asset);
+    });
+    if (done.length > 0) await this.redis.hdel(this.schedulerKeys.inflight(), ...done);
+    return running;
+  }
+
+  /** Remembers a submitted automated run: its assets are in flight until they end in it. */
+  async recordRequest(runId: string, assets: readonly string[], at: number): Promise<void> {
+    const write = this.redis.multi();
+    for (const asset of assets) {
+      write.hset(this.schedulerKeys.inflight(), asset, runId);
+      write.hset(this.schedulerKeys.requested(), asset, at);
+    }
+    await write.exec();
+  }
+
+  /**
+   * Stores each decision as the asset's latest, and appends to the history only those whose
+   * action or reason changed, so a steady state does not flood it every tick.
+   */
+  async recordDecisions(decisions: readonly Decision[], at: number): Promise<StoredDecision[]> {
+    if (decisions.length === 0) return [];
+    const previous = await this.redis.hmget(
+      this.schedulerKeys.decision(),
+      ...decisions.map((d) => d.asset),
+    );
+    const changed: StoredDecision[] = [];
+    decisions.forEach((d, i) => {
+      const before = previous[i] ? (JSON.parse(previous[i]) as StoredDecision) : undefined;
+      if (
+        !before ||
+        before.action !== d.action ||
+        before.reason !== d.reason ||
+        d.action === 'request'
+      ) {
+        changed.push({ ...d, at });
+      }
+    });
+    if (changed.length === 0) return [];
+    const write = this.redis.multi();
+    for (const d of changed) write.hset(this.schedulerKeys.decision(), d.asset, JSON.stringify(d));
+    write.lpush(this.schedulerKeys.decisions(), ...changed.map((d) => JSON.stringify(d)));
+    write.ltrim(this.schedulerKeys.decisions(), 0, DECISIONS_KEPT - 1);
+    await write.exec();
+    return changed;
+  }
+
+  async latestDecisions(): Promise<Map<string, StoredDecision>> {
+    const all = await this.redis.hgetall(this.schedulerKeys.decision());
+    return new Map(Object.entries(all).map(([k, v]) => [k, JSON.parse(v) as StoredDecision]));
+  }
+
+  async decisionHistory(limit = 100): Promise<StoredDecision[]> {
+    const raw = await this.redis.lrange(this.schedulerKeys.decisions(), 0, limit - 1);
+    return raw.map((r) => JSON.parse(r) as StoredDecision);
+  }
+}
+
+function assetState(
+  summary: Record<string, string>,
+  recent: MaterializationRecord[],
+  inFlight: boolean,
+  lastRequestedAt: number | null,
+): AssetState {
+  let failures = 0;
+  while (failures < recent.length && recent[failures]?.status === 'failed') failures += 1;
+  const newest = recent[0];
+  const lastSuccessAt = num(summary.lastSuccessAt);
+  const observedAt = num(summary.observedAt);
+  return {
+    dataTime: num(summary.dataTime),
+    lastNewDataAt: maxOf(lastSuccessAt, observedAt),
+    lastStartedAt: newest?.startedAt ?? null,
+    failures,
+    lastFailedAt: failures > 0 ? (newest?.endedAt ?? null) : null,
+    blocked: summary.blocked === '1',
+    blockedReason: summary.blockedReason || undefined,
+    inFlight,
+    lastRequestedAt,
+    recentDurationsMs: recent
+      .filter((r) => r.status === 'succeeded')
+      .map((r) => r.endedAt - r.startedAt),
+  };
+}
+
+function parseRecord(raw: string): MaterializationRecord[] {
+  const parsed = materializationSchema.safeParse(JSON.parse(raw));
+  return parsed.success ? [parsed.data] : [];
+}
+
+function num(value: string | undefined | null): number | null {
+  if (value === undefined || value === null || value === '') return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+function maxOf(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
+}
