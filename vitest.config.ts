@@ -18,6 +18,17 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        // Beyond one machine (issue 15): several brokers, a Redis cluster. Heavier than the
+        // integration suite, so `npm run test:topologies` runs them after `npm test` in CI.
+        test: {
+          name: 'topologies',
+          include: ['test/topologies/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });

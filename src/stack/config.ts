@@ -18,7 +18,13 @@ export interface StackConfig {
   venvDir: string;
   redisUrl: string;
   redis: HostPort;
+  /** The first (or only) Kafka broker. */
   kafka: HostPort;
+  /**
+   * Every broker the stack runs: one (KAFKA_BROKERS' first entry) or a KRaft cluster of
+   * `--kafka-brokers n` nodes, each broker and controller, the controller on its port + 1.
+   */
+  kafkaNodes: HostPort[];
   moto: HostPort;
   /** How long a started server may take to answer its health check. */
   startTimeoutMs: number;
@@ -35,22 +41,51 @@ export const DEFAULT_AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
 export function resolveStackConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<StackConfig> = {},
+  options: { kafkaBrokers?: number } = {},
 ): StackConfig {
   const projectRoot = overrides.projectRoot ?? PROJECT_ROOT;
   const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const firstBroker = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')[0]?.trim() ?? '';
+  const kafkaNodes = kafkaNodesFor(env.KAFKA_BROKERS, options.kafkaBrokers ?? 1);
   return {
     projectRoot,
     stateDir: path.resolve(projectRoot, env.STRATA_STACK_DIR ?? '.stack'),
     venvDir: path.resolve(projectRoot, env.STRATA_VENV_DIR ?? '.venv'),
     redisUrl,
     redis: urlHostPort(redisUrl, 6379, 'REDIS_URL'),
-    kafka: brokerHostPort(firstBroker),
+    kafka: kafkaNodes[0]!,
+    kafkaNodes,
     moto: urlHostPort(env.AWS_ENDPOINT_URL || DEFAULT_AWS_ENDPOINT_URL, 5000, 'AWS_ENDPOINT_URL'),
     startTimeoutMs: 120_000,
     stopTimeoutMs: 20_000,
     ...overrides,
   };
+}
+
+/** Where a cluster of n brokers listens when KAFKA_BROKERS does not name n of them. */
+export const KAFKA_CLUSTER_FIRST_PORT = 19092;
+const MAX_KAFKA_BROKERS = 5;
+
+/**
+ * One broker: KAFKA_BROKERS' first entry. A cluster of n: KAFKA_BROKERS when it names exactly
+ * n brokers, else 127.0.0.1:19092, 19094, ... so a cluster never lands on the single broker's
+ * 9092 (each node's controller takes the port after its broker's).
+ */
+function kafkaNodesFor(brokers: string | undefined, count: number): HostPort[] {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_KAFKA_BROKERS) {
+    throw new UsageError(`--kafka-brokers must be a whole number from 1 to ${MAX_KAFKA_BROKERS}`);
+  }
+  const listed = (brokers ?? '127.0.0.1:9092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean)
+    .map(brokerHostPort);
+  if (listed.length === 0) throw new UsageError('KAFKA_BROKERS names no broker');
+  if (count === 1) return [listed[0]!];
+  if (listed.length === count) return listed;
+  return Array.from({ length: count }, (_, i) => ({
+    host: '127.0.0.1',
+    port: KAFKA_CLUSTER_FIRST_PORT + 2 * i,
+  }));
 }
 
 function urlHostPort(text: string, defaultPort: number, variable: string): HostPort {
@@ -104,9 +139,13 @@ export function formatHostPort({ host, port }: HostPort): string {
 export function stackPaths(config: StackConfig) {
   const dir = config.stateDir;
   return {
-    logFile: (service: ServiceName | 'venv' | 'kafka-jars' | 'kafka-format') =>
-      path.join(dir, 'logs', `${service}.log`),
-    pidFile: (service: ServiceName) => path.join(dir, 'run', `${service}.pid`),
+    /** A service's log: its name, or its unit (`kafka-2`) when it runs as several processes. */
+    logFile: (unit: ServiceName | 'venv' | 'kafka-jars' | `kafka-${string}`) =>
+      path.join(dir, 'logs', `${unit}.log`),
+    pidFile: (unit: ServiceName | `kafka-${number}`) => path.join(dir, 'run', `${unit}.pid`),
+    /** State of node n of a multi-broker cluster: its data, properties and log4j file. */
+    kafkaNodeDir: (nodeId: number) => path.join(dir, 'kafka-cluster', `node-${nodeId}`),
+    kafkaClusterId: path.join(dir, 'kafka-cluster', 'cluster.id'),
     kafkaDir: path.join(dir, 'kafka'),
     kafkaLibs: path.join(dir, 'kafka', 'libs'),
     kafkaLibsStamp: path.join(dir, 'kafka', 'libs.sha256'),

@@ -3,6 +3,7 @@ export {
   DEFAULT_AWS_ENDPOINT_URL,
   parseServiceList,
   resolveStackConfig,
+  stackPaths,
   type ServiceName,
   type StackConfig,
 } from './config.ts';

@@ -6,31 +6,57 @@ export interface KafkaNodeSettings {
   /** The KRaft controller listens on the broker port + 1. */
   controllerPort: number;
   dataDir: string;
+  /** This node's id (1 for a single node). */
+  nodeId?: number;
+  /**
+   * Every node of a cluster, this one included (node ids 1..n in order, each controller on its
+   * broker port + 1); omitted for a single node.
+   */
+  cluster?: readonly HostPort[];
 }
 
-/** A single node that is both broker and controller: what a laptop or CI needs, nothing more. */
+/**
+ * Each node is both broker and controller (KRaft combined mode): one node is what a laptop or
+ * CI needs; a cluster of three is what MSK gives, so internal topics get replication 3 and
+ * min.insync.replicas 2 there, and survive one broker lost.
+ */
 export function renderServerProperties(settings: KafkaNodeSettings): string {
-  const host = settings.broker.host.includes(':')
-    ? `[${settings.broker.host}]`
-    : settings.broker.host;
-  const broker = `${host}:${settings.broker.port}`;
-  const controller = `${host}:${settings.controllerPort}`;
+  const nodes = settings.cluster ?? [settings.broker];
+  const nodeId = settings.nodeId ?? 1;
+  const replication = Math.min(nodes.length, 3);
+  const minIsr = Math.max(1, replication - 1);
+  const voters =
+    settings.cluster === undefined
+      ? `1@${hostPort(settings.broker.host, settings.controllerPort)}`
+      : settings.cluster.map((n, i) => `${i + 1}@${hostPort(n.host, n.port + 1)}`).join(',');
+  const broker = hostPort(settings.broker.host, settings.broker.port);
+  const controller = hostPort(settings.broker.host, settings.controllerPort);
   const entries: [string, string | number][] = [
     ['process.roles', 'broker,controller'],
-    ['node.id', 1],
-    ['controller.quorum.voters', `1@${controller}`],
+    ['node.id', nodeId],
+    ['controller.quorum.voters', voters],
     ['listeners', `PLAINTEXT://${broker},CONTROLLER://${controller}`],
     ['advertised.listeners', `PLAINTEXT://${broker}`],
     ['controller.listener.names', 'CONTROLLER'],
     ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
     ['log.dirs', settings.dataDir],
     ['num.partitions', 3],
-    ['offsets.topic.replication.factor', 1],
-    ['transaction.state.log.replication.factor', 1],
-    ['transaction.state.log.min.isr', 1],
+    ['offsets.topic.replication.factor', replication],
+    ['transaction.state.log.replication.factor', replication],
+    ['transaction.state.log.min.isr', minIsr],
+    ...(nodes.length > 1
+      ? ([
+          ['default.replication.factor', replication],
+          ['min.insync.replicas', minIsr],
+        ] as [string, number][])
+      : []),
     ['group.initial.rebalance.delay.ms', 0],
   ];
   return `${entries.map(([key, value]) => `${key}=${escapePropertyValue(String(value))}`).join('\n')}\n`;
+}
+
+function hostPort(host: string, port: number): string {
+  return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /** Java properties treat backslash as an escape; a path containing one must survive. */

@@ -13,8 +13,15 @@ import { JAVA, MAVEN, type Prerequisite } from './prerequisites.ts';
 import { serverAt, type ServerService, type StackContext } from './service.ts';
 import { stampFor, stampMatches, writeStamp } from './stamps.ts';
 
-/** Healthy means a client can fetch cluster metadata, not merely that the port is open. */
-async function kafkaAnswersMetadata(broker: HostPort, timeoutMs = 5_000): Promise<boolean> {
+/**
+ * Healthy means a client can fetch cluster metadata, not merely that the port is open; a node
+ * of a cluster is healthy once it has registered with the quorum (its id is in the metadata).
+ */
+async function kafkaAnswersMetadata(
+  broker: HostPort,
+  nodeId?: number,
+  timeoutMs = 5_000,
+): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'strata-stack-probe',
     brokers: [formatHostPort(broker)],
@@ -26,7 +33,9 @@ async function kafkaAnswersMetadata(broker: HostPort, timeoutMs = 5_000): Promis
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
-    return cluster.brokers.length > 0;
+    return nodeId === undefined
+      ? cluster.brokers.length > 0
+      : cluster.brokers.some((b) => b.nodeId === nodeId);
   } catch {
     return false;
   } finally {
@@ -38,8 +47,21 @@ function jarsCached(paths: StackPaths): boolean {
   return stampMatches(paths.kafkaLibsStamp, stampFor(paths.kafkaPom, paths.kafkaLibs));
 }
 
+/** One Maven run per jars folder at a time: the nodes of a cluster prepare in parallel. */
+const jarRuns = new Map<string, Promise<void>>();
+
+function ensureJars(context: StackContext): Promise<void> {
+  const key = context.paths.kafkaLibs;
+  let run = jarRuns.get(key);
+  if (run === undefined) {
+    run = resolveJars(context).finally(() => jarRuns.delete(key));
+    jarRuns.set(key, run);
+  }
+  return run;
+}
+
 /** Resolves the broker's jars from Maven Central once per pom version. */
-async function ensureJars(context: StackContext): Promise<void> {
+async function resolveJars(context: StackContext): Promise<void> {
   const { paths } = context;
   if (jarsCached(paths)) return;
   context.progress('kafka: resolving Apache Kafka jars with Maven (first run only, ~1 min)');
@@ -61,11 +83,22 @@ async function ensureJars(context: StackContext): Promise<void> {
   writeStamp(paths.kafkaLibsStamp, stampFor(paths.kafkaPom, paths.kafkaLibs));
 }
 
+interface NodeFiles {
+  dir: string;
+  data: string;
+  properties: string;
+  log4j: string;
+}
+
 /** KRaft storage is formatted once; meta.properties marks a formatted log dir. */
-async function ensureFormatted(context: StackContext): Promise<void> {
+async function ensureFormatted(
+  context: StackContext,
+  node: NodeFiles,
+  clusterId: string,
+): Promise<void> {
   const { paths } = context;
-  if (fs.existsSync(path.join(paths.kafkaData, 'meta.properties'))) return;
-  context.progress('kafka: formatting KRaft storage');
+  if (fs.existsSync(path.join(node.data, 'meta.properties'))) return;
+  context.progress(`kafka: formatting KRaft storage in ${node.data}`);
   await runToLog(
     'java',
     [
@@ -74,16 +107,80 @@ async function ensureFormatted(context: StackContext): Promise<void> {
       'kafka.tools.StorageTool',
       'format',
       '-t',
-      newClusterId(),
+      clusterId,
       '-c',
-      paths.kafkaProperties,
+      node.properties,
     ],
     paths.logFile('kafka-format'),
-    { cwd: paths.kafkaDir, what: 'formatting the Kafka storage' },
+    { cwd: node.dir, what: 'formatting the Kafka storage' },
   );
 }
 
-export function kafkaService(config: StackConfig, paths: StackPaths): ServerService {
+/**
+ * Every node of a cluster is formatted with the same cluster id; the first node to prepare
+ * writes it (exclusive create), the others read it.
+ */
+function clusterIdOf(paths: StackPaths): string {
+  fs.mkdirSync(path.dirname(paths.kafkaClusterId), { recursive: true });
+  try {
+    fs.writeFileSync(paths.kafkaClusterId, `${newClusterId()}\n`, { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return fs.readFileSync(paths.kafkaClusterId, 'utf8').trim();
+}
+
+/** The Kafka service: one broker, or one service per node of a `--kafka-brokers n` cluster. */
+export function kafkaServices(config: StackConfig, paths: StackPaths): ServerService[] {
+  if (config.kafkaNodes.length <= 1) return [kafkaService(config, paths)];
+  return config.kafkaNodes.map((_, i) => kafkaClusterNode(config, paths, i + 1));
+}
+
+function kafkaClusterNode(config: StackConfig, paths: StackPaths, nodeId: number): ServerService {
+  const broker = config.kafkaNodes[nodeId - 1]!;
+  const dir = paths.kafkaNodeDir(nodeId);
+  const node: NodeFiles = {
+    dir,
+    data: path.join(dir, 'data'),
+    properties: path.join(dir, 'server.properties'),
+    log4j: path.join(dir, 'log4j2.yaml'),
+  };
+  return {
+    name: 'kafka',
+    unit: `kafka-${nodeId}`,
+    ...serverAt(broker, () => kafkaAnswersMetadata(broker, nodeId)),
+    prerequisites: (): Prerequisite[] => (jarsCached(paths) ? [JAVA] : [JAVA, MAVEN]),
+    prepare: async (context) => {
+      await ensureJars(context);
+      fs.mkdirSync(node.data, { recursive: true });
+      fs.writeFileSync(
+        node.properties,
+        renderServerProperties({
+          broker,
+          controllerPort: broker.port + 1,
+          dataDir: node.data,
+          nodeId,
+          cluster: config.kafkaNodes,
+        }),
+      );
+      fs.writeFileSync(node.log4j, KAFKA_LOG4J2_YAML);
+      await ensureFormatted(context, node, clusterIdOf(paths));
+    },
+    spawnSpec: () => ({
+      command: 'java',
+      args: kafkaJavaArgs({
+        log4jFile: node.log4j,
+        libsDir: paths.kafkaLibs,
+        propertiesFile: node.properties,
+      }),
+      cwd: node.dir,
+      marker: node.properties,
+      address: formatHostPort(broker),
+    }),
+  };
+}
+
+function kafkaService(config: StackConfig, paths: StackPaths): ServerService {
   return {
     name: 'kafka',
     ...serverAt(config.kafka, () => kafkaAnswersMetadata(config.kafka)),
@@ -99,7 +196,16 @@ export function kafkaService(config: StackConfig, paths: StackPaths): ServerServ
       });
       fs.writeFileSync(paths.kafkaProperties, properties);
       fs.writeFileSync(paths.kafkaLog4j, KAFKA_LOG4J2_YAML);
-      await ensureFormatted(context);
+      await ensureFormatted(
+        context,
+        {
+          dir: paths.kafkaDir,
+          data: paths.kafkaData,
+          properties: paths.kafkaProperties,
+          log4j: paths.kafkaLog4j,
+        },
+        newClusterId(),
+      );
     },
     spawnSpec: () => ({
       command: 'java',

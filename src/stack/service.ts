@@ -21,6 +21,11 @@ export interface StackContext {
 
 interface ServiceBase {
   name: ServiceName;
+  /**
+   * Names the pid and log files when one service runs as several processes (the nodes of a
+   * Kafka cluster: `kafka-1`, `kafka-2`, ...); the service's name otherwise.
+   */
+  unit?: `kafka-${number}`;
   /** Shown in status: host:port for a server, the venv for a tool. */
   address: string;
   isHealthy(): Promise<boolean>;

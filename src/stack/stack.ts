@@ -9,7 +9,7 @@ import {
   type StackPaths,
 } from './config.ts';
 import { dbtService } from './dbt.ts';
-import { kafkaService } from './kafka.ts';
+import { kafkaServices } from './kafka.ts';
 import { motoService } from './moto.ts';
 import { requirePrerequisites } from './prerequisites.ts';
 import {
@@ -26,6 +26,9 @@ import { waitUntil } from './probe.ts';
 import { ensureVenv } from './python-env.ts';
 import { redisService } from './redis.ts';
 import type { ServerService, StackContext, StackService } from './service.ts';
+
+/** The pid and log file stem of a service's process. */
+const unitOf = (service: StackService) => service.unit ?? service.name;
 import type { ServiceStatus } from './status-format.ts';
 
 export interface StackOptions {
@@ -70,7 +73,7 @@ function resolve(options: StackOptions): Resolved {
   const paths = stackPaths(config);
   const all: StackService[] = [
     redisService(config, paths),
-    kafkaService(config, paths),
+    ...kafkaServices(config, paths),
     motoService(config, paths),
     dbtService(config),
   ];
@@ -91,7 +94,7 @@ export async function stackUp(options: StackOptions = {}): Promise<StackUpResult
   );
   const pending = services.filter((_, i) => !health[i]);
   for (const service of services.filter((_, i) => health[i]))
-    progress(`${service.name}: already running at ${service.address}`);
+    progress(`${unitOf(service)}: already running at ${service.address}`);
 
   // Checked before anything starts, so a missing program costs one line, not a half-started stack.
   requirePrerequisites(
@@ -126,29 +129,29 @@ async function bringUp(service: StackService, context: StackContext): Promise<bo
     await service.prepare(context);
     if (!(await service.isHealthy()))
       throw new WorkFailedError(
-        `${service.name}: not working after install; see ${context.paths.logFile('venv')}`,
+        `${unitOf(service)}: not working after install; see ${context.paths.logFile('venv')}`,
       );
-    context.progress(`${service.name}: ready (${service.address})`);
+    context.progress(`${unitOf(service)}: ready (${service.address})`);
     return false;
   }
-  const record = readPidFile(context.paths.pidFile(service.name));
+  const record = readPidFile(context.paths.pidFile(unitOf(service)));
   if (isRunning(record) && record.address !== service.address) {
     throw new WorkFailedError(
-      `${service.name}: the stack's ${service.name} still runs at ${record.address} (pid ${record.pid}); ` +
+      `${unitOf(service)}: the stack's ${service.name} still runs at ${record.address} (pid ${record.pid}); ` +
         `stop it with \`strata stack down --only ${service.name}\` before starting one at ${service.address}`,
     );
   }
   if (isRunning(record) || (await service.isListening())) {
     // Ours from an earlier `up`, or a stranger still starting: give it the start timeout, don't start a second.
     context.progress(
-      `${service.name}: something is listening on ${service.address}, waiting for it to answer`,
+      `${unitOf(service)}: something is listening on ${service.address}, waiting for it to answer`,
     );
     await awaitHealthy(service, context, () => false);
     return false;
   }
   if (!service.local) {
     throw new WorkFailedError(
-      `${service.name}: nothing answers at ${service.address}, and the stack only starts services on this machine`,
+      `${unitOf(service)}: nothing answers at ${service.address}, and the stack only starts services on this machine`,
     );
   }
   await service.prepare(context);
@@ -157,9 +160,11 @@ async function bringUp(service: StackService, context: StackContext): Promise<bo
 }
 
 async function startServer(service: ServerService, context: StackContext): Promise<void> {
-  const pidFile = context.paths.pidFile(service.name);
-  const logFile = context.paths.logFile(service.name);
-  context.progress(`${service.name}: starting on ${service.address} (log ${displayPath(logFile)})`);
+  const pidFile = context.paths.pidFile(unitOf(service));
+  const logFile = context.paths.logFile(unitOf(service));
+  context.progress(
+    `${unitOf(service)}: starting on ${service.address} (log ${displayPath(logFile)})`,
+  );
   const record = await spawnDetached(service.spawnSpec(), logFile);
   writePidFile(pidFile, record);
   try {
@@ -190,18 +195,18 @@ async function awaitHealthy(
     giveUpIf: died,
     onProgress: (elapsed) =>
       context.progress(
-        `${service.name}: waiting for it to answer (${Math.round(elapsed / 1000)}s)`,
+        `${unitOf(service)}: waiting for it to answer (${Math.round(elapsed / 1000)}s)`,
       ),
   });
   if (outcome === 'gave-up')
-    throw new WorkFailedError(`${service.name}: the process exited during start`);
+    throw new WorkFailedError(`${unitOf(service)}: the process exited during start`);
   if (outcome === 'timeout') {
     throw new WorkFailedError(
-      `${service.name}: no healthy answer at ${service.address} within ${context.config.startTimeoutMs / 1000}s`,
+      `${unitOf(service)}: no healthy answer at ${service.address} within ${context.config.startTimeoutMs / 1000}s`,
     );
   }
   context.progress(
-    `${service.name}: ready at ${service.address} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+    `${unitOf(service)}: ready at ${service.address} (${((Date.now() - started) / 1000).toFixed(1)}s)`,
   );
 }
 
@@ -212,17 +217,17 @@ export async function stackDown(options: StackOptions = {}): Promise<StackDownRe
   const servers = services.filter((s): s is ServerService => s.kind === 'server');
   const results = await Promise.all(
     servers.map(async (service) => {
-      const pidFile = paths.pidFile(service.name);
+      const pidFile = paths.pidFile(unitOf(service));
       const record = readPidFile(pidFile);
       if (isRunning(record)) {
-        progress(`${service.name}: stopping pid ${record.pid}`);
+        progress(`${unitOf(service)}: stopping pid ${record.pid}`);
         const outcome = await stopProcess(record, config.stopTimeoutMs);
         removePidFile(pidFile);
         return { name: service.name, outcome };
       }
       removePidFile(pidFile);
       const external = await service.isHealthy();
-      if (external) progress(`${service.name}: not started by the stack, left running`);
+      if (external) progress(`${unitOf(service)}: not started by the stack, left running`);
       return {
         name: service.name,
         outcome: external ? ('external' as const) : ('not-running' as const),
@@ -250,14 +255,14 @@ async function statusOf(
       state: healthy ? 'installed' : 'missing',
     };
   }
-  const record = readPidFile(paths.pidFile(service.name));
+  const record = readPidFile(paths.pidFile(unitOf(service)));
   if (isRunning(record) && record.address === service.address) {
     return {
       name: service.name,
       address: service.address,
       state: healthy ? 'running-ours' : 'unhealthy',
       pid: record.pid,
-      log: paths.logFile(service.name),
+      log: paths.logFile(unitOf(service)),
     };
   }
   return {

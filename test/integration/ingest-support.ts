@@ -78,6 +78,7 @@ export async function createTestTopic(
   resources: Resources,
   kafka: Kafka,
   partitions: number,
+  replicationFactor = 1,
 ): Promise<TestTopic> {
   const id = randomUUID().slice(0, 12);
   const topic = `test-ingest-${id}`;
@@ -94,7 +95,7 @@ export async function createTestTopic(
   });
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+    topics: [{ topic, numPartitions: partitions, replicationFactor }],
   });
   const producer = kafka.producer();
   await producer.connect();
@@ -173,6 +174,8 @@ export interface TestConfig {
   maxRecords: number;
   maxAge: string;
   maxRecordBytes?: number;
+  /** Of the DLQ topic ingest creates (the test topic's own is set by createTestTopic). */
+  replicationFactor?: number;
 }
 
 /** Writes a pipeline config pointing at the test topic, group and lake; returns its path. */
@@ -188,6 +191,7 @@ export async function writeTestConfig(dir: string, c: TestConfig): Promise<strin
       'kafka:',
       `  topic: ${c.topic.topic}`,
       `  partitions: ${c.topic.partitions}`,
+      `  replicationFactor: ${c.replicationFactor ?? 1}`,
       'ingest:',
       `  groupId: ${c.topic.groupId}`,
       `  maxRecordBytes: ${c.maxRecordBytes ?? 65536}`,

@@ -53,6 +53,21 @@ describe('resolveStackConfig', () => {
     expect(() => resolveStackConfig({ REDIS_URL: 'not a url' })).toThrow(UsageError);
   });
 
+  it('runs a Kafka cluster on its own ports unless KAFKA_BROKERS names as many brokers', () => {
+    const own = resolveStackConfig({}, {}, { kafkaBrokers: 3 });
+    expect(own.kafkaNodes.map((n) => n.port)).toEqual([19092, 19094, 19096]);
+    expect(own.kafka).toEqual({ host: '127.0.0.1', port: 19092 });
+    const named = resolveStackConfig(
+      { KAFKA_BROKERS: '127.0.0.1:30000,127.0.0.1:30010,127.0.0.1:30020' },
+      {},
+      { kafkaBrokers: 3 },
+    );
+    expect(named.kafkaNodes.map((n) => n.port)).toEqual([30000, 30010, 30020]);
+    expect(resolveStackConfig({}).kafkaNodes).toEqual([{ host: '127.0.0.1', port: 9092 }]);
+    expect(() => resolveStackConfig({}, {}, { kafkaBrokers: 0 })).toThrow(UsageError);
+    expect(() => resolveStackConfig({}, {}, { kafkaBrokers: 9 })).toThrow(UsageError);
+  });
+
   it('keeps every piece of state under the state folder', () => {
     const paths = stackPaths(resolveStackConfig({ STRATA_STACK_DIR: '/s' }, { projectRoot: '/p' }));
     expect(paths.pidFile('kafka')).toBe('/s/run/kafka.pid');

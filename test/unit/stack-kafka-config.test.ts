@@ -45,6 +45,29 @@ describe('renderServerProperties', () => {
     expect(properties.get('num.partitions')).toBe('3');
   });
 
+  it('makes every node of a cluster a voter and replicates internal topics 3 times', () => {
+    const cluster = [19092, 19094, 19096].map((port) => ({ host: '127.0.0.1', port }));
+    const node2 = parseProperties(
+      renderServerProperties({
+        broker: cluster[1]!,
+        controllerPort: 19095,
+        dataDir: '/s/kafka-cluster/node-2/data',
+        nodeId: 2,
+        cluster,
+      }),
+    );
+    expect(node2.get('node.id')).toBe('2');
+    expect(node2.get('controller.quorum.voters')).toBe(
+      '1@127.0.0.1:19093,2@127.0.0.1:19095,3@127.0.0.1:19097',
+    );
+    expect(node2.get('listeners')).toBe('PLAINTEXT://127.0.0.1:19094,CONTROLLER://127.0.0.1:19095');
+    expect(node2.get('offsets.topic.replication.factor')).toBe('3');
+    expect(node2.get('transaction.state.log.min.isr')).toBe('2');
+    expect(node2.get('default.replication.factor')).toBe('3');
+    expect(node2.get('min.insync.replicas')).toBe('2');
+    expect(properties.has('min.insync.replicas')).toBe(false);
+  });
+
   it('escapes backslashes so Java reads the path back unchanged', () => {
     const text = renderServerProperties({
       broker: { host: '127.0.0.1', port: 1 },

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { StackCommandOptions } from '../actions/stack.ts';
+import { positiveInt } from '../options.ts';
 
 export function registerStackCommand(program: Command): void {
   const stack = program
@@ -10,6 +11,11 @@ export function registerStackCommand(program: Command): void {
   const withOptions = (command: Command): Command =>
     command
       .option('--only <services>', 'comma-separated subset of redis,kafka,moto,dbt')
+      .option(
+        '--kafka-brokers <n>',
+        'Kafka as a KRaft cluster of n brokers (on KAFKA_BROKERS when it names n, else 127.0.0.1:19092, 19094, ...)',
+        positiveInt,
+      )
       .option('--json', 'print the result as JSON');
 
   withOptions(stack.command('up'))
