@@ -8,7 +8,7 @@ export { Orchestrator, NoWorkerError, type SubmitRun, type WaitOptions } from '.
 export { AssetWorker, type AssetWorkerOptions, type WorkerState } from './worker.ts';
 export type { WorkerObserver } from './processor-types.ts';
 export { EventLog, type AssetSummary } from './event-log.ts';
-export { RunStore } from './run-store.ts';
+export { RunStore, runIdFor } from './run-store.ts';
 export { AssetLeases, type Lease, type LeaseInterval } from './lease.ts';
 export { assetStatuses, type AssetStatus } from './status.ts';
 export { orchestratorSettings, type OrchestratorSettings } from './settings.ts';

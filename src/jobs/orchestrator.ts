@@ -22,6 +22,10 @@ export interface SubmitRun {
   selection: string;
   trigger?: RunMeta['trigger'];
   reason?: string;
+  /** A deterministic id (RunStore's runIdFor): submitting it again starts no second run. */
+  runId?: string;
+  /** The config to select from when it changed since connect (a hot reload). */
+  pipeline?: LoadedPipeline;
 }
 
 export interface WaitOptions {
@@ -78,18 +82,29 @@ export class Orchestrator {
     return new Orchestrator(pipeline, redis, options.settings ?? orchestratorSettings(), redisUrl);
   }
 
-  /** Creates a run of the selection and enqueues its root assets. */
-  async submit(run: SubmitRun): Promise<{ runId: string; assets: string[] }> {
-    const assets = selectAssets(run.selection, this.pipeline.graph, this.pipeline.assets);
-    const { runId, roots } = await this.runs.create(
-      { selection: run.selection, trigger: run.trigger ?? 'manual', reason: run.reason, assets },
-      this.pipeline.graph,
+  /**
+   * Creates a run of the selection and enqueues its root assets. With a `runId` that exists
+   * already, `created` is false and only its still-queued assets are enqueued again (job ids are
+   * deterministic, so that adds nothing that is there).
+   */
+  async submit(run: SubmitRun): Promise<{ runId: string; assets: string[]; created: boolean }> {
+    const pipeline = run.pipeline ?? this.pipeline;
+    const assets = selectAssets(run.selection, pipeline.graph, pipeline.assets);
+    const { runId, roots, created } = await this.runs.create(
+      {
+        selection: run.selection,
+        trigger: run.trigger ?? 'manual',
+        reason: run.reason,
+        assets,
+        id: run.runId,
+      },
+      pipeline.graph,
     );
     await this.queue.enqueue(
       runId,
-      roots.map((k) => this.specOf(k)),
+      roots.map((k) => specOf(pipeline, k)),
     );
-    return { runId, assets };
+    return { runId, assets, created };
   }
 
   /**
@@ -150,11 +165,6 @@ export class Orchestrator {
     }
   }
 
-  /** Enqueue options for an asset; an asset unknown here still gets a job, which fails it clearly. */
-  private specOf(key: string): EnqueuedAsset {
-    return this.pipeline.assets.get(key) ?? { key, retries: 0 };
-  }
-
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.queue.close().catch(() => undefined);
@@ -162,4 +172,9 @@ export class Orchestrator {
     })();
     return this.closing;
   }
+}
+
+/** Enqueue options for an asset; an asset unknown here still gets a job, which fails it clearly. */
+function specOf(pipeline: LoadedPipeline, key: string): EnqueuedAsset {
+  return pipeline.assets.get(key) ?? { key, retries: 0 };
 }

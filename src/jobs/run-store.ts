@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AssetGraph } from '../graph/graph.ts';
 import type { RedisKeys } from './keys.ts';
 import { LEASE_LOG_RETAIN } from '../redis/lease.ts';
@@ -29,6 +29,11 @@ export interface NewRun {
   reason?: string;
   /** The selected assets; only dependencies among them order the run. */
   assets: readonly string[];
+  /**
+   * A deterministic run id (see runIdFor) makes creation idempotent: when that run exists,
+   * nothing is created and `create` reports it with `created: false`.
+   */
+  id?: string;
 }
 
 export interface FinishAsset {
@@ -70,8 +75,8 @@ export class RunStore {
     run: NewRun,
     graph: AssetGraph,
     now = Date.now(),
-  ): Promise<{ runId: string; roots: string[] }> {
-    const runId = newRunId(now);
+  ): Promise<{ runId: string; roots: string[]; created: boolean }> {
+    const runId = run.id ?? newRunId(now);
     const ordered = graph.sort(run.assets);
     const inRun = new Set(ordered);
     const args: (string | number)[] = [];
@@ -86,12 +91,12 @@ export class RunStore {
       reason: run.reason,
       assets: ordered,
     };
-    const roots = (await createRunScript.run(
+    const [outcome, ...roots] = (await createRunScript.run(
       this.redis,
       [],
       [this.keys.prefix, runId, now, this.retainPerAsset, JSON.stringify(meta), ...args],
     )) as string[];
-    return { runId, roots };
+    return { runId, roots, created: outcome === 'created' };
   }
 
   /**
@@ -269,8 +274,16 @@ export class RunStore {
 }
 
 export function newRunId(now: number): string {
-  const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `run-${stamp}-${randomBytes(4).toString('hex')}`;
+  return `run-${runStamp(now)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The run id for a unique event (a schedule tick's job id): the same event, the same run. */
+export function runIdFor(event: string, at: number): string {
+  return `run-${runStamp(at)}-${createHash('sha256').update(event).digest('hex').slice(0, 12)}`;
+}
+
+function runStamp(at: number): string {
+  return new Date(at).toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
 }
 
 function toRunRecord(

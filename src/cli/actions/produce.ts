@@ -1,5 +1,5 @@
 import { loadPipeline } from '../../config/index.ts';
-import { createKafka, createPriceSource, producePrices, tickClock } from '../../ingest/index.ts';
+import { produceFromConfig } from '../../ingest/index.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';
 import { print } from '../print.ts';
@@ -13,7 +13,6 @@ export interface ProduceCommandOptions {
 
 export async function produce(file: string, options: ProduceCommandOptions): Promise<void> {
   const pipeline = await loadPipeline(file);
-  const source = options.source ?? pipeline.produce.source;
   const intervalMs = options.interval;
   const ticks = options.count ?? (intervalMs === undefined ? 1 : Infinity);
   const settings = serviceSettings();
@@ -23,26 +22,19 @@ export async function produce(file: string, options: ProduceCommandOptions): Pro
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   try {
-    const result = await producePrices({
-      kafka: createKafka(settings.kafkaBrokers, 'strata-produce', logger),
-      topic: {
-        topic: pipeline.kafka.topic,
-        partitions: pipeline.kafka.partitions,
-        replicationFactor: pipeline.kafka.replicationFactor,
-      },
-      source: createPriceSource(
-        { ...pipeline.produce, source },
-        { logger, now: tickClock({ ticks, intervalMs }) },
-      ),
-      coins: pipeline.produce.coins,
+    const result = await produceFromConfig(pipeline, {
       ticks,
       intervalMs,
-      signal: abort.signal,
+      source: options.source,
+      kafkaBrokers: settings.kafkaBrokers,
+      clientId: 'strata-produce',
       logger,
+      signal: abort.signal,
       onTick: (quotes, tick) =>
         logger.info({ tick, coins: quotes.map((q) => `${q.id}=${q.price}`) }, 'prices sent'),
     });
-    const summary = { topic: pipeline.kafka.topic, source, ...result };
+    const { topic, source, ...counts } = result;
+    const summary = { topic, source, ...counts };
     print(
       options.json,
       summary,

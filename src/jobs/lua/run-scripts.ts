@@ -52,14 +52,24 @@ end
 /**
  * ARGV: prefix, runId, now, retainPerAsset, metaJson, then per asset (in graph order):
  * key, number of its upstream assets in the run, its dependents in the run (space separated).
- * Returns the root assets (no upstream in the run), already marked queued.
+ * Returns {'created', roots...}: the root assets (no upstream in the run), already marked queued.
+ * A run id that exists already (a deterministic id given twice: a re-delivered schedule tick)
+ * creates nothing and returns {'existing', assets of that run still queued...}, so the caller
+ * can enqueue them again (a no-op for jobs that are there) and the run cannot stall half-made.
  */
 export const createRunScript = new LuaScript(
   'createRun',
   `${PRELUDE}
 local id, now, retain, meta = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local k = runKey(id)
-if redis.call('EXISTS', k) == 1 then return redis.error_reply('ERR run ' .. id .. ' already exists') end
+if redis.call('EXISTS', k) == 1 then
+  local queued = { 'existing' }
+  local states = redis.call('HGETALL', k .. ':state')
+  for i = 1, #states, 2 do
+    if states[i + 1] == 'queued' then queued[#queued + 1] = states[i] end
+  end
+  return queued
+end
 local n = (#ARGV - 5) / 3
 redis.call('HSET', k, 'id', id, 'meta', meta, 'status', 'queued', 'createdAt', now,
   'total', n, 'unfinished', n, 'failed', 0, 'refs', n)
@@ -90,6 +100,7 @@ for i = 0, n - 1 do
 end
 redis.call('ZADD', P .. 'runs', now, id)
 emit(id, 'run_queued', '', meta, now)
+table.insert(roots, 1, 'created')
 return roots
 `,
 );
