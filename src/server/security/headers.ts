@@ -29,6 +29,9 @@ export function securityHeaders() {
       },
     },
     frameguard: { action: 'deny' },
+    // Not helmet's no-referrer: with it, browsers send `Origin: null` on a same-site form post,
+    // which the Origin guard must refuse. same-origin still tells other sites nothing.
+    referrerPolicy: { policy: 'same-origin' },
     // Cross-origin isolation headers would break nothing here, but COEP blocks the data: fonts
     // some browsers fall back to; the rest of helmet's defaults apply unchanged.
     crossOriginEmbedderPolicy: false,

@@ -61,7 +61,7 @@ ${runsTable(model.recentRuns.slice(0, RUNS_SHOWN), model.now)}
  * checkboxes), or type a selection. Posts to the API; see web/operations.js.
  */
 function operationsForm(): string {
-  return `<form id="materialize" data-keep class="operations" method="post" action="/api/runs" data-action="materialize"><label>Selection <input type="text" name="selection" placeholder="key, +key (with upstream), key+, tag:x, *" pattern="[a-z0-9_+:*, ]+" maxlength="1000" required></label> <label><input type="checkbox" name="upstream" value="1"> with upstream</label> <button type="submit">Materialize</button> <span class="small muted">Click boxes with Shift (or the checkbox) to pick assets.</span> <output id="operation-result" data-keep></output></form>`;
+  return `<form id="materialize" data-keep class="operations" method="post" action="/api/runs" data-action="materialize"><label>Selection <input type="text" name="selection" placeholder="key, +key (with upstream), key+, tag:x, *" pattern="[a-z0-9_+:*, ]+" maxlength="1000" required></label> <label><input type="checkbox" name="upstream" value="1"> with upstream</label> <button type="submit">Materialize</button> <span class="small muted">Tick the box in an asset to pick it.</span> <output id="operation-result" data-keep></output></form>`;
 }
 
 function summary(model: AssetsPageModel): string {

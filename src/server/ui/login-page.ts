@@ -6,7 +6,7 @@ export function renderLoginPage(options: { next: string; message?: string }): st
   const message = options.message ? `<p class="err">${e(options.message)}</p>` : '';
   return `<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Strata · sign in</title><style>${PAGE_CSS}</style></head>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"><title>Strata · sign in</title><style>${PAGE_CSS}</style></head>
 <body>
 <header><h1>Strata</h1></header>
 <main>

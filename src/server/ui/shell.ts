@@ -31,7 +31,7 @@ export function renderShell(page: PageShell): string {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>Strata · ${e(page.title)}</title>
 <style>${PAGE_CSS}</style>
 ${chartAssets}
