@@ -19,7 +19,10 @@ export function dbtSettings(env: NodeJS.ProcessEnv = process.env): DbtSettings {
   const { dataDir, projectRoot } = serviceSettings(env);
   const projectDir = path.resolve(env.STRATA_DBT_PROJECT_DIR ?? path.join(projectRoot, 'dbt'));
   return {
-    dbtBin: env.STRATA_DBT_BIN ?? path.join(projectRoot, '.venv', 'bin', 'dbt'),
+    // The venv `strata stack up` installs dbt into (STRATA_VENV_DIR), so both agree on one place.
+    dbtBin:
+      env.STRATA_DBT_BIN ??
+      path.join(path.resolve(projectRoot, env.STRATA_VENV_DIR ?? '.venv'), 'bin', 'dbt'),
     projectDir,
     profilesDir: path.resolve(env.STRATA_DBT_PROFILES_DIR ?? projectDir),
     target: env.STRATA_DBT_TARGET ?? 'local',
