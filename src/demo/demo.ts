@@ -3,6 +3,7 @@ import { sleep } from '../shared/backoff.ts';
 import { WorkFailedError } from '../shared/errors.ts';
 import { createLogger } from '../shared/logger.ts';
 import { serviceSettings } from '../shared/settings.ts';
+import { connectAdmin, retryKafka } from '../ingest/kafka.ts';
 import { collectOffsets } from '../monitoring/lag/collect.ts';
 import { createLagAdmin } from '../monitoring/lag/kafka-admin.ts';
 import { lagOf } from '../monitoring/lag/evaluate.ts';
@@ -101,13 +102,20 @@ async function waitUntilCaughtUp(
   pipeline: LoadedPipeline,
   progress: (m: string) => void,
 ): Promise<void> {
-  const admin = createLagAdmin(serviceSettings().kafkaBrokers, createLogger('demo'));
-  await admin.connect();
+  const logger = createLogger('demo');
+  const admin = createLagAdmin(serviceSettings().kafkaBrokers, logger);
+  await connectAdmin(admin, logger);
   try {
     const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
     let lastReported = -1;
     while (Date.now() < deadline) {
-      const snapshot = await collectOffsets(admin, pipeline.ingest.groupId, pipeline.kafka.topic);
+      // On a freshly formatted broker the group's coordinator is still being elected while
+      // ingest joins: NOT_COORDINATOR and friends are waited out, within the catch-up deadline.
+      const snapshot = await retryKafka(
+        'reading the ingest group offsets',
+        () => collectOffsets(admin, pipeline.ingest.groupId, pipeline.kafka.topic),
+        { logger, deadlineMs: Math.max(0, deadline - Date.now()) },
+      );
       const lag = [...snapshot.partitions.values()].reduce((sum, p) => sum + lagOf(p), 0);
       if (lag === 0) return;
       if (lag !== lastReported) progress(`  ${lag} records not yet durable in storage`);

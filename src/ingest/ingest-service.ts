@@ -13,8 +13,9 @@ import type { Logger } from '../shared/logger.ts';
 import type { ObjectStore } from '../storage/index.ts';
 import type { BatchLimits } from './batch.ts';
 import { OffsetCommitter } from './committer.ts';
+import { ConsumerRestarts } from './consumer-restarts.ts';
 import { DeadLetterPublisher } from './dead-letters.ts';
-import { ensureTopics } from './kafka.ts';
+import { connectAdmin, ensureTopics, retryKafka } from './kafka.ts';
 import type { IngestMetrics } from './metrics.ts';
 import { PartitionSink, type ConsumeControl, type SinkContext } from './partition-sink.ts';
 import { FencedError } from './positions.ts';
@@ -45,6 +46,8 @@ export interface IngestOptions {
   healBackoff?: BackoffOptions;
   /** How long a shutdown may spend landing open batches before it leaves them to Kafka. */
   stopGraceMs?: number;
+  /** How long the consumer may fail to join its group (transient errors) before ingest fails. */
+  joinDeadlineMs?: number;
 }
 
 export interface IngestDependencies {
@@ -100,6 +103,7 @@ export class IngestService {
   private readonly consumer: Consumer;
   private readonly producer: Producer;
   private readonly committer: OffsetCommitter;
+  private readonly restarts: ConsumerRestarts;
   private readonly deadLetters: DeadLetterPublisher;
   private readonly slots = new Map<number, Slot>();
   private readonly timers: NodeJS.Timeout[] = [];
@@ -130,6 +134,12 @@ export class IngestService {
     this.now = deps.now ?? Date.now;
     this.statePrefix = options.statePrefix ?? `_strata/ingest/${options.prefix}`;
     const sessionTimeout = options.sessionTimeoutMs ?? 30_000;
+    this.restarts = new ConsumerRestarts({
+      logger: deps.logger,
+      stopping: () => this.closing !== null,
+      deadlineMs: options.joinDeadlineMs,
+      now: this.now,
+    });
     this.consumer = deps.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout,
@@ -137,6 +147,7 @@ export class IngestService {
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 1_048_576,
       allowAutoTopicCreation: false,
+      retry: { retries: 5, restartOnFailure: (error) => this.restarts.shouldRestart(error) },
     });
     this.producer = deps.kafka.producer({
       allowAutoTopicCreation: false,
@@ -163,8 +174,9 @@ export class IngestService {
     if (this.state !== 'idle') throw new Error(`cannot start ingest in state ${this.state}`);
     this.state = 'starting';
     const { topic, dlqTopic, partitions, replicationFactor } = this.options;
+    const { logger } = this.deps;
     const admin = this.deps.kafka.admin();
-    await admin.connect();
+    await connectAdmin(admin, logger);
     try {
       await ensureTopics(
         admin,
@@ -177,10 +189,12 @@ export class IngestService {
     } finally {
       await admin.disconnect();
     }
-    await this.producer.connect();
+    await retryKafka('connecting the producer', () => this.producer.connect(), { logger });
     this.watchConsumer();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topic, fromBeginning: true });
+    await retryKafka('connecting the consumer', () => this.consumer.connect(), { logger });
+    await retryKafka('subscribing', () => this.consumer.subscribe({ topic, fromBeginning: true }), {
+      logger,
+    });
     await this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -232,16 +246,19 @@ export class IngestService {
 
   private watchConsumer(): void {
     const { events } = this.consumer;
-    this.consumer.on(events.GROUP_JOIN, ({ payload }) =>
-      this.onAssignment(payload.memberAssignment[this.options.topic] ?? []),
-    );
+    this.consumer.on(events.GROUP_JOIN, ({ payload }) => {
+      this.restarts.joined();
+      this.onAssignment(payload.memberAssignment[this.options.topic] ?? []);
+    });
     this.consumer.on(events.REBALANCING, () => this.deps.logger.info('group rebalancing'));
     this.consumer.on(events.CRASH, ({ payload }) => {
-      this.deps.logger.error(
-        { err: payload.error, restart: payload.restart },
-        'kafka consumer crashed',
-      );
-      if (!payload.restart) this.fail(payload.error);
+      if (payload.restart) return; // ConsumerRestarts logged it and the consumer starts again
+      if (this.closing !== null) {
+        this.deps.logger.warn({ err: payload.error }, 'kafka consumer crashed while stopping');
+        return;
+      }
+      this.deps.logger.error({ err: payload.error }, 'kafka consumer crashed');
+      this.fail(payload.error);
     });
   }
 

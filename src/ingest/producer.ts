@@ -1,7 +1,7 @@
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { sleep } from '../shared/backoff.ts';
 import type { Logger } from '../shared/logger.ts';
-import { ensureTopics, type TopicSpec } from './kafka.ts';
+import { connectAdmin, ensureTopics, retryKafka, type TopicSpec } from './kafka.ts';
 import type { PriceRecord } from './record.ts';
 import type { PriceSource } from './sources/index.ts';
 
@@ -36,14 +36,14 @@ export async function producePrices(options: ProducePricesOptions): Promise<Prod
   const { kafka, topic, source, coins, logger, signal } = options;
   const ticks = options.ticks ?? 1;
   const admin = kafka.admin();
-  await admin.connect();
+  await connectAdmin(admin, logger);
   try {
     await ensureTopics(admin, [topic], logger);
   } finally {
     await admin.disconnect();
   }
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
+  await retryKafka('connecting the producer', () => producer.connect(), { logger, signal });
   const result: ProduceResult = { ticks: 0, messages: 0 };
   try {
     for (let tick = 1; tick <= ticks && !signal?.aborted; tick++) {

@@ -67,6 +67,41 @@ const TRANSIENT_CODES = new Set([
   'InternalError',
 ]);
 
+/**
+ * Kafka protocol errors that a cold or moving cluster answers with: the group coordinator is not
+ * elected or still loading `__consumer_offsets`, a partition has no leader yet, or a topic created
+ * a moment ago is not in every broker's metadata. kafkajs marks most of them retriable but gives
+ * up after its own small budget; named here so the answer does not depend on that flag.
+ */
+const KAFKA_TRANSIENT_TYPES = new Set([
+  'NOT_COORDINATOR',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'REBALANCE_IN_PROGRESS',
+  'REQUEST_TIMED_OUT',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'NETWORK_EXCEPTION',
+  'KAFKA_STORAGE_ERROR',
+  'FETCH_SESSION_ID_NOT_FOUND',
+]);
+
+/** kafkajs client-side errors that mean "not reachable or not ready yet", not "wrong request". */
+const KAFKA_TRANSIENT_NAMES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSGroupCoordinatorNotFound',
+  'KafkaJSMetadataNotLoaded',
+  'KafkaJSTopicMetadataNotLoaded',
+  'KafkaJSStaleTopicMetadataAssignment',
+  'KafkaJSLockTimeout',
+]);
+
 /** Whether an error from any client (Kafka, S3, Athena, CloudWatch, Redis) is worth retrying. */
 export function isTransient(error: unknown): boolean {
   if (error instanceof TransientError) return true;
@@ -81,11 +116,14 @@ export function isTransient(error: unknown): boolean {
   const e = error as {
     code?: unknown;
     name?: unknown;
+    type?: unknown;
     retriable?: unknown;
     $retryable?: unknown;
     $metadata?: { httpStatusCode?: number };
   };
   if (e.retriable === true || e.$retryable !== undefined) return true;
+  if (typeof e.type === 'string' && KAFKA_TRANSIENT_TYPES.has(e.type)) return true;
+  if (typeof e.name === 'string' && KAFKA_TRANSIENT_NAMES.has(e.name)) return true;
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
   if (typeof e.name === 'string' && TRANSIENT_CODES.has(e.name)) return true;
   const status = e.$metadata?.httpStatusCode;

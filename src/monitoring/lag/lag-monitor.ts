@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { retryKafka } from '../../ingest/kafka.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { LagMetrics } from '../metrics/lag.ts';
 import { collectOffsets } from './collect.ts';
@@ -10,6 +11,11 @@ export interface LagMonitorOptions extends EvaluationOptions {
   groups: ReadonlyArray<{ group: string; topic: string }>;
   metrics?: LagMetrics;
   now?: () => number;
+  /**
+   * How long one pass keeps retrying a group whose offsets meet a transient Kafka error (a
+   * coordinator moving or loading) before it reports UNKNOWN; default 5 s, so a pass stays short.
+   */
+  retryDeadlineMs?: number;
 }
 
 /**
@@ -45,7 +51,11 @@ export class LagMonitor {
   private async collectGroup(group: string, topic: string): Promise<GroupLagReport> {
     let snapshot;
     try {
-      snapshot = await collectOffsets(this.admin, group, topic, this.now);
+      snapshot = await retryKafka(
+        'reading consumer lag',
+        () => collectOffsets(this.admin, group, topic, this.now),
+        { deadlineMs: this.options.retryDeadlineMs ?? 5_000 },
+      );
     } catch (error) {
       return {
         group,
