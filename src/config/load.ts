@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, ConfigErrors, UsageError, errorMessage } from '../shared/errors.ts';
+import { ConfigError, ConfigErrors, errorMessage } from '../shared/errors.ts';
 import { AssetGraph } from '../graph/graph.ts';
 import { selectAssets } from '../graph/selection.ts';
 import { compilePipeline } from './compile.ts';
 import { checkGraph } from './graph-checks.ts';
 import { interpolateEnv } from './interpolate.ts';
+import { readConfigFile } from './read-file.ts';
 import { pipelineSchema } from './schema.ts';
 import { SourceMap, formatPath, type ConfigPath } from './source-map.ts';
 import type { Pipeline } from './types.ts';
+import { documentValue, yamlErrors } from './yaml-input.ts';
 
 export interface LoadedPipeline extends Pipeline {
   graph: AssetGraph;
@@ -29,14 +30,7 @@ export async function loadPipeline(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<LoadedPipeline> {
   const absolute = path.resolve(file);
-  let text: string;
-  try {
-    text = await readFile(absolute, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read config ${file}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+  const text = await readConfigFile(absolute, file);
   return parsePipeline(text, absolute, env);
 }
 
@@ -64,7 +58,7 @@ export function parsePipeline(
     }),
   );
 
-  const parsed = pipelineSchema.safeParse(doc.toJS());
+  const parsed = pipelineSchema.safeParse(documentValue(doc, display, lines));
   if (!parsed.success) throwIfAny(schemaErrors(parsed.error, where, display));
 
   const pipeline = compilePipeline((parsed as { data: z.infer<typeof pipelineSchema> }).data, file);
@@ -94,17 +88,6 @@ function scheduleSelectionErrors(
       const { line, col } = where.position(path);
       return [new ConfigError(file, line, col, formatPath(path), errorMessage(error))];
     }
-  });
-}
-
-function yamlErrors(doc: Document, file: string, lines: LineCounter): ConfigError[] {
-  return doc.errors.map((error) => {
-    const { line, col } = error.linePos?.[0] ?? lines.linePos(error.pos[0]);
-    const detail =
-      error.code === 'DUPLICATE_KEY'
-        ? 'duplicate key (each key may appear once in a map)'
-        : (error.message.split('\n')[0] ?? error.message);
-    return new ConfigError(file, line, col, '', detail);
   });
 }
 

@@ -38,7 +38,17 @@ const freshnessPolicy = z
   })
   .refine((f) => f.warnAfter !== undefined || f.failAfter !== undefined, {
     message: 'needs warnAfter, failAfter or both',
+  })
+  // Warn is the earlier threshold: warn past fail would never be seen (fail fires first).
+  .refine((f) => !warnsAfterFailing(f.warnAfter, f.failAfter), {
+    message: 'must not be greater than failAfter (warn comes before fail)',
+    path: ['warnAfter'],
   });
+
+function warnsAfterFailing(warnAfter?: string, failAfter?: string): boolean {
+  if (warnAfter === undefined || failAfter === undefined) return false;
+  return (parseDuration(warnAfter) ?? 0) > (parseDuration(failAfter) ?? Infinity);
+}
 
 const sqlCheck = z.strictObject({
   name: assetKey,

@@ -18,16 +18,30 @@ export class ConfigError extends UsageError {
     readonly col: number,
     readonly key: string,
     readonly detail: string,
+    options?: ErrorOptions,
   ) {
-    super(`${file}:${line}:${col}: ${key ? `${key}: ` : ''}${detail}`);
+    super(`${file}:${line}:${col}: ${key ? `${clip(key)}: ` : ''}${clip(detail)}`, options);
   }
 }
+
+/** Keys and YAML errors quote the input; from a binary file that can be kilobytes per line. */
+const MAX_QUOTED_CHARS = 160;
+
+function clip(text: string): string {
+  return text.length <= MAX_QUOTED_CHARS ? text : `${text.slice(0, MAX_QUOTED_CHARS)}…`;
+}
+
+/** How many config problems a message lists; a binary file would otherwise print thousands. */
+export const CONFIG_ERRORS_SHOWN = 20;
 
 /** Several config problems reported together, so a user fixes them in one pass. */
 export class ConfigErrors extends UsageError {
   override readonly name: string = 'ConfigErrors';
   constructor(readonly errors: readonly ConfigError[]) {
-    super(errors.map((e) => e.message).join('\n'));
+    const shown = errors.slice(0, CONFIG_ERRORS_SHOWN).map((e) => e.message);
+    const hidden = errors.length - shown.length;
+    if (hidden > 0) shown.push(`... and ${hidden} more (${errors.length} errors in all)`);
+    super(shown.join('\n'));
   }
 }
 

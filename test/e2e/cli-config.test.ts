@@ -34,6 +34,33 @@ describe('strata validate', () => {
     expect(result.stderr).toContain('cannot read config /nonexistent/pipeline.yaml');
   });
 
+  it('exits 2 for a device, before reading it (/dev/zero never ends)', async () => {
+    const result = await runCli(['validate', '--config', '/dev/zero'], { timeoutMs: 20_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      'cannot read config /dev/zero: not a regular file (a device)',
+    );
+  });
+
+  it('exits 2 for a config larger than 4 MiB, before reading it', async () => {
+    const file = tempConfig(`version: 1\n# ${'x'.repeat(4 * 1024 * 1024)}\n`);
+    const result = await runCli(['validate', '--config', file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is more than the 4 MiB a config may have');
+  });
+
+  it('exits 2 with a position for a YAML alias bomb', async () => {
+    const levels = ['l0: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 1; i < 9; i++) {
+      const [prev, next] = [String.fromCharCode(96 + i), String.fromCharCode(97 + i)];
+      levels.push(`l${i}: &${next} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const file = tempConfig(`version: 1\n${levels.join('\n')}\n`);
+    const result = await runCli(['validate', '--config', file], { timeoutMs: 20_000 });
+    expect(result.code).toBe(2);
+    expect(result.stderr.startsWith(`${file}:3:9: aliases expand too far`)).toBe(true);
+  });
+
   it('prints JSON with --json', async () => {
     const result = await runCli(['validate', '--json']);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, assets: 4 });

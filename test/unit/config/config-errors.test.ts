@@ -63,8 +63,67 @@ assets:
   a:
     kind: noop
 `);
-    expect(e.line).toBe(5);
-    expect(e.detail).toContain('duplicate key');
+    expect([e.line, e.col]).toEqual([5, 3]);
+    expect(e.key).toBe('assets.a');
+    expect(e.detail).toBe('duplicate key "a" (each key may appear once in a map)');
+  });
+
+  it('rejects warnAfter greater than failAfter at warnAfter', () => {
+    const e = only(`version: 1
+assets:
+  a:
+    kind: noop
+    freshness:
+      warnAfter: 3d
+      failAfter: 2h
+`);
+    expect([e.line, e.col]).toEqual([6, 18]);
+    expect(e.key).toBe('assets.a.freshness.warnAfter');
+    expect(e.detail).toContain('must not be greater than failAfter');
+  });
+
+  it('accepts warnAfter equal to failAfter', () => {
+    expect(() =>
+      parsePipeline(
+        `version: 1
+assets:
+  a:
+    kind: noop
+    freshness: { warnAfter: 2h, failAfter: 120m }
+`,
+        FILE,
+        {},
+      ),
+    ).not.toThrow();
+  });
+
+  it('rejects a YAML alias bomb with the position of its first alias, without expanding it', () => {
+    const levels = ['lol: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]'];
+    for (let i = 1; i < 9; i++) {
+      const prev = String.fromCharCode(96 + i);
+      const next = String.fromCharCode(97 + i);
+      levels.push(`l${i}: &${next} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const e = only(`version: 1\n${levels.join('\n')}\nassets: {}\n`);
+    expect([e.line, e.col]).toEqual([3, 9]);
+    expect(e.detail).toContain('aliases expand too far');
+  });
+
+  it('lists the first 20 problems of a binary file, each clipped, and counts the rest', () => {
+    let message = '';
+    try {
+      parsePipeline(pseudoRandomBytes(100_000).toString('latin1'), FILE, {});
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigErrors);
+      const all = (error as ConfigErrors).errors.length;
+      expect(all).toBeGreaterThan(20);
+      message = (error as Error).message;
+      const lines = message.split('\n');
+      expect(lines).toHaveLength(21);
+      expect(lines[20]).toBe(`... and ${all - 20} more (${all} errors in all)`);
+    }
+    expect(message.length).toBeGreaterThan(0);
+    expect(message.length).toBeLessThan(21 * 250);
   });
 
   it('rejects an asset key that would be unsafe in SQL, selectors or Redis keys', () => {
@@ -231,3 +290,14 @@ kafka:
     expect(pipeline.kafka.dlqTopic).toBe('prices.dlq');
   });
 });
+
+/** Bytes from a fixed linear congruential sequence: the same "binary file" on every run. */
+function pseudoRandomBytes(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let x = 12_345;
+  for (let i = 0; i < length; i++) {
+    x = (x * 1_103_515_245 + 12_345) & 0x7fffffff;
+    bytes[i] = (x >> 16) & 0xff;
+  }
+  return bytes;
+}
