@@ -102,9 +102,10 @@ describe('ingest happy path', () => {
     });
     await service.start();
     await sendValid(t, 0, 3);
+    // The object is visible in the lake a moment before the service counts it as written.
     await waitFor(
-      'three records landed by age',
-      async () => (await readLake(store)).length === 3,
+      'three records landed by age, and counted',
+      async () => (await readLake(store)).length === 3 && service.stats().objects > 0,
       20_000,
     );
     expect(service.stats().objects).toBe(1);

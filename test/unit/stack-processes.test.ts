@@ -95,7 +95,7 @@ describe('spawnDetached and stopProcess', () => {
     );
     expect(isRunning(started)).toBe(true);
     await waitUntil(() => Promise.resolve(fs.readFileSync(log, 'utf8').includes('hello')), {
-      timeoutMs: 5_000,
+      timeoutMs: 30_000,
       intervalMs: 50,
     });
     expect(fs.readFileSync(log, 'utf8')).toContain('hello from child');
@@ -104,8 +104,10 @@ describe('spawnDetached and stopProcess', () => {
   });
 
   it('kills a process that ignores SIGTERM once the grace time is over', async () => {
+    // The child says when its handler is in place; stopping it before that would test nothing.
     const stubborn =
-      'process.on("SIGTERM", () => console.log("ignored")); setInterval(() => {}, 1000)';
+      'process.on("SIGTERM", () => console.log("ignored")); console.log("handler installed"); setInterval(() => {}, 1000)';
+    const log = path.join(dir, 'stubborn.log');
     const started = await spawnDetached(
       {
         command: process.execPath,
@@ -114,9 +116,12 @@ describe('spawnDetached and stopProcess', () => {
         marker: 'strata-stubborn',
         address: '127.0.0.1:1',
       },
-      path.join(dir, 'stubborn.log'),
+      log,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let it install its handler
+    await waitUntil(
+      () => Promise.resolve(fs.readFileSync(log, 'utf8').includes('handler installed')),
+      { timeoutMs: 30_000, intervalMs: 50 },
+    );
     expect(await stopProcess(started, 500)).toBe('killed');
     expect(isRunning(started)).toBe(false);
   });

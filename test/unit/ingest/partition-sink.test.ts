@@ -13,11 +13,24 @@ class StagedStore implements ObjectStore {
   failData = false;
   failPositionReplyOnce = false;
   holdData: Promise<void> | null = null;
+  /** Data writes that reached `holdData` and wait there: the signal that a landing is parked. */
+  private held = 0;
+  private heldWaiters: Array<{ count: number; resolve: () => void }> = [];
   constructor(private readonly inner: ObjectStore) {}
+  /** Resolves once `count` data writes are (or were) waiting on `holdData`. */
+  writesHeld(count: number): Promise<void> {
+    if (this.held >= count) return Promise.resolve();
+    return new Promise((resolve) => this.heldWaiters.push({ count, resolve }));
+  }
   async put(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {
     if (key.endsWith('.jsonl')) {
       if (this.failData) throw Object.assign(new Error('storage down'), { code: 'EIO' });
-      if (this.holdData) await this.holdData;
+      const hold = this.holdData;
+      if (hold) {
+        this.held++;
+        for (const w of this.heldWaiters.filter((w) => w.count <= this.held)) w.resolve();
+        await hold;
+      }
     }
     await this.inner.put(key, body, options);
     if (!key.endsWith('.jsonl') && this.failPositionReplyOnce) {
@@ -218,7 +231,7 @@ describe('PartitionSink', () => {
       0,
     );
     await zombie.consume(messages(0, 19), keepGoing); // cuts 0..19; landing announces it, then waits on storage
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await store.writesHeld(1); // announced (the announce comes first) and its data write parked
 
     const ctx = sinkContext(store, { limits: { maxRecords: 7, maxBytes: 1e6, maxAgeMs: 1000 } });
     store.holdData = null;
@@ -320,7 +333,9 @@ describe('PartitionSink', () => {
       finished = true;
       return r;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // consume() parks on the landing without I/O of its own, before the landing's first write
+    // can reach storage: once that write is held, consume() is parked for good.
+    await store.writesHeld(1);
     expect(finished).toBe(false);
     expect(sink.position).toBeLessThanOrEqual(8); // three batches of two cut, the third waits
     store.holdData = null;
