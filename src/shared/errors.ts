@@ -20,15 +20,8 @@ export class ConfigError extends UsageError {
     readonly detail: string,
     options?: ErrorOptions,
   ) {
-    super(`${file}:${line}:${col}: ${key ? `${clip(key)}: ` : ''}${clip(detail)}`, options);
+    super(`${file}:${line}:${col}: ${key ? `${key}: ` : ''}${detail}`, options);
   }
-}
-
-/** Keys and YAML errors quote the input; from a binary file that can be kilobytes per line. */
-const MAX_QUOTED_CHARS = 160;
-
-function clip(text: string): string {
-  return text.length <= MAX_QUOTED_CHARS ? text : `${text.slice(0, MAX_QUOTED_CHARS)}…`;
 }
 
 /** How many config problems a message lists; a binary file would otherwise print thousands. */
@@ -38,11 +31,18 @@ export const CONFIG_ERRORS_SHOWN = 20;
 export class ConfigErrors extends UsageError {
   override readonly name: string = 'ConfigErrors';
   constructor(readonly errors: readonly ConfigError[]) {
-    const shown = errors.slice(0, CONFIG_ERRORS_SHOWN).map((e) => e.message);
+    const shown = errors.slice(0, CONFIG_ERRORS_SHOWN).map((e) => clip(e.message));
     const hidden = errors.length - shown.length;
     if (hidden > 0) shown.push(`... and ${hidden} more (${errors.length} errors in all)`);
     super(shown.join('\n'));
   }
+}
+
+/** Keys and YAML errors quote the input; from a binary file that can be kilobytes per line. */
+const MAX_LINE_CHARS = 240;
+
+function clip(text: string): string {
+  return text.length <= MAX_LINE_CHARS ? text : `${text.slice(0, MAX_LINE_CHARS)}…`;
 }
 
 /** The work itself failed (a dbt model, an error-severity check). Exit code 1, not retried. */
