@@ -8,9 +8,10 @@ import {
   type Producer,
 } from 'kafkajs';
 import { backoffDelay, type BackoffOptions } from '../shared/backoff.ts';
+import { DeadlineExceededError } from '../shared/deadline.ts';
 import { WorkFailedError, errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
-import type { ObjectStore } from '../storage/index.ts';
+import { BucketMissingError, type ObjectStore } from '../storage/index.ts';
 import type { BatchLimits } from './batch.ts';
 import { OffsetCommitter } from './committer.ts';
 import { ConsumerRestarts } from './consumer-restarts.ts';
@@ -64,7 +65,11 @@ export type IngestState = 'idle' | 'starting' | 'running' | 'stopping' | 'stoppe
 
 export interface IngestStats {
   state: IngestState;
+  /** Messages taken for the first time by this process. */
   consumed: number;
+  /** Messages Kafka delivered again (after a rejoin, a seek back, or already landed by another owner). */
+  redelivered: number;
+  /** Records landed: valid ones written in objects, invalid ones dead-lettered. */
   valid: number;
   invalid: number;
   objects: number;
@@ -73,6 +78,8 @@ export interface IngestStats {
   bufferedBytes: number;
   assigned: number[];
   paused: number[];
+  /** Group generations joined: grows when the consumer rejoins (e.g. its session expired). */
+  generation: number;
 }
 
 /** Per-partition state of this process: the current sink and whether storage lets it write. */
@@ -81,6 +88,7 @@ interface Slot {
   lock: SerialLock;
   sink: PartitionSink | null;
   blocked: boolean;
+  /** Failed writes since the last one that succeeded; drives the heal backoff. */
   healAttempt: number;
   timer: NodeJS.Timeout | null;
   /** The offset last sought to, so a gap in the log is crossed instead of sought forever. */
@@ -111,6 +119,7 @@ export class IngestService {
   private readonly statePrefix: string;
   private readonly tally = {
     consumed: 0,
+    redelivered: 0,
     valid: 0,
     invalid: 0,
     objects: 0,
@@ -118,6 +127,8 @@ export class IngestService {
     uploadErrors: 0,
   };
   private generation = 0;
+  /** Per partition, the offset below which this process has taken every message (across generations). */
+  private readonly takenUpTo = new Map<number, number>();
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private closing: Promise<void> | null = null;
@@ -235,6 +246,7 @@ export class IngestService {
     return {
       state: this.state,
       ...this.tally,
+      generation: this.generation,
       bufferedBytes: this.bufferedBytes(),
       assigned: slots.map((s) => s.partition).sort((a, b) => a - b),
       paused: slots
@@ -338,7 +350,33 @@ export class IngestService {
       return;
     }
     const result = await sink.consume(batch.messages, this.control);
-    if (result.lastOffset !== null) payload.resolveOffset(String(result.lastOffset));
+    if (result.lastOffset !== null) {
+      this.countTaken(slot.partition, batch.messages, result.lastOffset);
+      payload.resolveOffset(String(result.lastOffset));
+    }
+  }
+
+  /** Counts the messages taken up to `lastOffset`: new ones as consumed, the others as redelivered. */
+  private countTaken(
+    partition: number,
+    messages: readonly { offset: string }[],
+    lastOffset: number,
+  ): void {
+    const takenUpTo = this.takenUpTo.get(partition) ?? 0;
+    let fresh = 0;
+    let again = 0;
+    for (const message of messages) {
+      const offset = Number(message.offset);
+      if (offset > lastOffset) break;
+      if (offset < takenUpTo) again++;
+      else fresh++;
+    }
+    this.takenUpTo.set(partition, Math.max(takenUpTo, lastOffset + 1));
+    const { topic } = this.options;
+    this.tally.consumed += fresh;
+    this.tally.redelivered += again;
+    if (fresh > 0) this.deps.metrics.recordsConsumed.inc({ topic }, fresh);
+    if (again > 0) this.deps.metrics.recordsRedelivered.inc({ topic }, again);
   }
 
   private seekTo(slot: Slot, offset: number): void {
@@ -358,6 +396,12 @@ export class IngestService {
       return null;
     }
     slot.soughtTo = null;
+    this.healed(slot);
+    // What landed before this claim was taken once already, by this process or another.
+    this.takenUpTo.set(
+      slot.partition,
+      Math.max(this.takenUpTo.get(slot.partition) ?? 0, slot.sink.settled),
+    );
     if (fetchFrom < slot.sink.settled) {
       // Landed but not committed before the last owner stopped: skip those, and commit them now.
       this.deps.logger.info(
@@ -401,15 +445,11 @@ export class IngestService {
         metrics.uploadDuration.observe({ topic }, seconds);
       },
       onRecords: (valid, invalid) => {
-        let rejected = 0;
         for (const [reason, count] of invalid) {
-          rejected += count;
+          this.tally.invalid += count;
           metrics.recordsInvalid.inc({ topic, reason }, count);
         }
-        this.tally.consumed += valid + rejected;
         this.tally.valid += valid;
-        this.tally.invalid += rejected;
-        if (valid + rejected > 0) metrics.recordsConsumed.inc({ topic }, valid + rejected);
         if (valid > 0) metrics.recordsValid.inc({ topic }, valid);
       },
       // Only the slot's current sink may pause it; a dropped sink's late failure is history.
@@ -449,12 +489,26 @@ export class IngestService {
     }
     this.tally.uploadErrors++;
     this.deps.metrics.uploadErrors.inc({ topic: this.options.topic });
+    // A timed-out write is a slow write: the duration histogram (and its alert rule) must see it.
+    const deadline = findCause(error, DeadlineExceededError);
+    if (deadline)
+      this.deps.metrics.uploadDuration.observe(
+        { topic: this.options.topic },
+        deadline.timeoutMs / 1000,
+      );
     slot.healAttempt++;
     const delay = backoffDelay(slot.healAttempt, this.options.healBackoff ?? DEFAULT_HEAL);
-    this.deps.logger.warn(
-      { partition, attempt: slot.healAttempt, retryInMs: delay, error: errorMessage(error) },
-      'write failed; partition paused',
-    );
+    const fields = { partition, attempt: slot.healAttempt, retryInMs: delay };
+    const missing = findCause(error, BucketMissingError);
+    if (missing) {
+      // Retrying cannot help until someone creates it; say so plainly, once per backoff step.
+      this.deps.logger.error(fields, `${missing.message}; partition paused, retrying`);
+    } else {
+      this.deps.logger.warn(
+        { ...fields, timedOut: deadline !== undefined, error: errorMessage(error) },
+        'write failed; partition paused',
+      );
+    }
     this.pause(slot);
     this.schedule(slot, delay, () => this.heal(slot));
   }
@@ -462,19 +516,28 @@ export class IngestService {
   private async heal(slot: Slot): Promise<void> {
     await slot.lock.run(async () => {
       if (this.slots.get(slot.partition) !== slot || this.state !== 'running') return;
-      try {
-        // A failed claim has no sink: resuming lets the next batch claim again.
-        if (slot.sink?.isStuck) await slot.sink.retry();
-      } catch {
-        return; // the sink reported it through onLandingFailed, which scheduled the next attempt
+      // A failed claim has no sink: resuming lets the next batch claim again, and only a claim
+      // that succeeds counts as healed (the backoff keeps growing until then).
+      if (slot.sink?.isStuck) {
+        try {
+          await slot.sink.retry();
+        } catch {
+          return; // the sink reported it through onLandingFailed, which scheduled the next attempt
+        }
+        this.healed(slot);
       }
-      if (slot.healAttempt > 0)
-        this.deps.logger.info(
-          { partition: slot.partition, attempts: slot.healAttempt },
-          'write healed; partition resumed',
-        );
       this.unblock(slot);
     });
+  }
+
+  /** A write succeeded: the backoff starts over, and a partition that was failing says so. */
+  private healed(slot: Slot): void {
+    if (slot.healAttempt === 0) return;
+    this.deps.logger.info(
+      { partition: slot.partition, failedAttempts: slot.healAttempt },
+      'write healed; partition resumed',
+    );
+    slot.healAttempt = 0;
   }
 
   private flushAged(): void {
@@ -502,7 +565,6 @@ export class IngestService {
   private unblock(slot: Slot): void {
     if (this.slots.get(slot.partition) !== slot || this.state !== 'running') return;
     slot.blocked = false;
-    slot.healAttempt = 0;
     this.consumer.resume([{ topic: this.options.topic, partitions: [slot.partition] }]);
   }
 
@@ -615,4 +677,16 @@ export class IngestService {
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
+}
+
+/** `error` or the first error in its cause chain that is an instance of `type`. */
+function findCause<E extends Error>(
+  error: unknown,
+  type: abstract new (...args: never[]) => E,
+): E | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; depth++) {
+    if (e instanceof type) return e;
+    e = e.cause;
+  }
+  return undefined;
 }

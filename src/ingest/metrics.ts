@@ -3,6 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** The sink's Prometheus metrics. Labels stay low-cardinality: topic, and the reason of a rejection. */
 export interface IngestMetrics {
   recordsConsumed: Counter<'topic'>;
+  recordsRedelivered: Counter<'topic'>;
   recordsValid: Counter<'topic'>;
   recordsInvalid: Counter<'topic' | 'reason'>;
   objectsWritten: Counter<'topic'>;
@@ -20,19 +21,25 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
   return {
     recordsConsumed: new Counter({
       name: 'strata_ingest_records_consumed_total',
-      help: 'Kafka messages taken by the sink',
+      help: 'Kafka messages taken by the sink for the first time (redeliveries are counted apart)',
+      labelNames: ['topic'],
+      registers,
+    }),
+    recordsRedelivered: new Counter({
+      name: 'strata_ingest_records_redelivered_total',
+      help: 'Kafka messages delivered again: after a rejoin or seek back, or already landed by an earlier owner',
       labelNames: ['topic'],
       registers,
     }),
     recordsValid: new Counter({
       name: 'strata_ingest_records_valid_total',
-      help: 'Messages that passed validation',
+      help: 'Valid records landed in storage, each counted once',
       labelNames: ['topic'],
       registers,
     }),
     recordsInvalid: new Counter({
       name: 'strata_ingest_records_invalid_total',
-      help: 'Messages sent to the dead-letter topic',
+      help: 'Invalid records published to the dead-letter topic',
       labelNames: ['topic', 'reason'],
       registers,
     }),
@@ -50,14 +57,14 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     }),
     uploadDuration: new Histogram({
       name: 'strata_ingest_upload_duration_seconds',
-      help: 'Time to write one object durably',
+      help: 'Time to write one object durably; a write that timed out is observed at its timeout',
       labelNames: ['topic'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     }),
     uploadErrors: new Counter({
       name: 'strata_ingest_upload_errors_total',
-      help: 'Failed storage or dead-letter writes (each is retried)',
+      help: 'Failed storage or dead-letter writes, timeouts included (each is retried)',
       labelNames: ['topic'],
       registers,
     }),

@@ -29,7 +29,10 @@ export interface SinkContext {
     seconds: number,
     newestRecordTime: number | null,
   ): void;
-  /** Validation outcomes of one consume() call. */
+  /**
+   * Records landed: valid ones once their object is written, invalid ones once dead-lettered.
+   * Counted when they land, not when they are read, so a redelivery is never counted twice.
+   */
   onRecords(valid: number, invalid: ReadonlyMap<InvalidReason, number>): void;
   /** A batch failed to land in the background; the sink takes nothing more until retry(). */
   onLandingFailed(error: unknown): void;
@@ -189,32 +192,27 @@ export class PartitionSink {
     control: ConsumeControl,
   ): Promise<ConsumeResult> {
     const ingestedAt = new Date(this.ctx.now()).toISOString();
-    const tally = { valid: 0, invalid: new Map<InvalidReason, number>() };
     let lastOffset: number | null = null;
-    try {
-      for (const message of messages) {
-        const offset = Number(message.offset);
-        if (offset < this.nextOffset) {
-          lastOffset = offset; // already settled by an earlier owner
-          continue;
-        }
-        if (!control.shouldContinue() || this.failure !== null)
-          return { outcome: 'stopped', lastOffset };
-        if (this.replay && offset > this.replay.pending.end) this.sealReplay();
-        if (this.replay) {
-          this.takeReplayed(message, offset, ingestedAt);
-          if (offset === this.replay.pending.end) this.sealReplay();
-        } else {
-          this.take(message, offset, ingestedAt, control, tally);
-          if (this.open?.isFull(this.ctx.limits)) this.sealOpen();
-        }
-        lastOffset = offset;
-        if (this.sealed.length > MAX_SEALED) await this.landing;
+    for (const message of messages) {
+      const offset = Number(message.offset);
+      if (offset < this.nextOffset) {
+        lastOffset = offset; // already settled by an earlier owner
+        continue;
       }
-      return { outcome: 'done', lastOffset };
-    } finally {
-      this.ctx.onRecords(tally.valid, tally.invalid);
+      if (!control.shouldContinue() || this.failure !== null)
+        return { outcome: 'stopped', lastOffset };
+      if (this.replay && offset > this.replay.pending.end) this.sealReplay();
+      if (this.replay) {
+        this.takeReplayed(message, offset, ingestedAt);
+        if (offset === this.replay.pending.end) this.sealReplay();
+      } else {
+        this.take(message, offset, ingestedAt, control);
+        if (this.open?.isFull(this.ctx.limits)) this.sealOpen();
+      }
+      lastOffset = offset;
+      if (this.sealed.length > MAX_SEALED) await this.landing;
     }
+    return { outcome: 'done', lastOffset };
   }
 
   /** Cuts the open batch (age, shutdown) and waits until everything cut so far has landed. */
@@ -242,11 +240,9 @@ export class PartitionSink {
     offset: number,
     ingestedAt: string,
     control: ConsumeControl,
-    tally: { valid: number; invalid: Map<InvalidReason, number> },
   ): void {
     const result = validateRecord(message.value, this.ctx.maxRecordBytes);
     if (!result.ok) {
-      tally.invalid.set(result.reason, (tally.invalid.get(result.reason) ?? 0) + 1);
       this.openAt(offset).addDeadLetter(offset, {
         message,
         partition: this.ctx.partition,
@@ -256,7 +252,6 @@ export class PartitionSink {
       this.nextOffset = offset + 1;
       return;
     }
-    tally.valid++;
     const day = result.record.last_updated.slice(0, 10);
     const { head, tail } = this.linePieces(message, result, ingestedAt);
     const open = this.open;
@@ -347,6 +342,7 @@ export class PartitionSink {
     const { batch } = sealed;
     if (sealed.stage === 'dead-letters') {
       await this.ctx.deadLetters.publish(batch.deadLetters);
+      this.ctx.onRecords(0, countReasons(batch.deadLetters));
       sealed.stage = 'intent';
     }
     if (sealed.stage === 'intent') {
@@ -403,6 +399,7 @@ export class PartitionSink {
     await this.ctx.store.put(key, body, { contentType: 'application/x-ndjson' });
     const seconds = (performance.now() - started) / 1000;
     this.ctx.onObjectWritten(body.length, batch.records, seconds, batch.newestRecordTime);
+    this.ctx.onRecords(batch.records, NO_REASONS);
   }
 
   private settle(offset: number): void {
@@ -437,6 +434,14 @@ export class PartitionSink {
     );
     return { head, tail };
   }
+}
+
+const NO_REASONS: ReadonlyMap<InvalidReason, number> = new Map();
+
+function countReasons(letters: readonly DeadLetter[]): Map<InvalidReason, number> {
+  const counts = new Map<InvalidReason, number>();
+  for (const { reason } of letters) counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  return counts;
 }
 
 /** An intent whose object already exists is settled: atomic writes mean it is complete. */

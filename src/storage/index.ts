@@ -5,10 +5,11 @@ import { LocalObjectStore } from './local-store.ts';
 import type { ObjectStore } from './object-store.ts';
 import { S3ObjectStore } from './s3-store.ts';
 
-export { LocalObjectStore } from './local-store.ts';
-export { S3ObjectStore, type S3StoreOptions } from './s3-store.ts';
+export { LocalObjectStore, type LocalStoreOptions } from './local-store.ts';
+export { S3ObjectStore, S3_TIMEOUT_DEFAULTS, type S3StoreOptions } from './s3-store.ts';
 export { mirrorObjects, type MirrorOptions, type MirrorResult } from './mirror.ts';
 export {
+  BucketMissingError,
   PreconditionFailedError,
   assertValidKey,
   type ObjectInfo,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { withDeadline } from '../shared/deadline.ts';
 import {
   PreconditionFailedError,
   assertValidKey,
@@ -19,23 +20,64 @@ import {
  *
  * The root must exist. It is never created implicitly after open(), so a root that vanishes
  * (unmounted volume, replaced folder) is an outage, not a silently empty new lake.
+ *
+ * A file system call cannot be cancelled (a hung NFS mount blocks it for good), so each
+ * operation has a deadline after which the caller stops waiting and gets a transient
+ * DeadlineExceededError while the call may still complete later. Writers must therefore be able
+ * to tell afterwards whether a timed-out write landed: ingest's position log does (a create-only
+ * entry found in its slot with its own owner and time is its own).
  */
 export class LocalObjectStore implements ObjectStore {
   readonly location: string;
 
-  private constructor(private readonly root: string) {
+  private constructor(
+    private readonly root: string,
+    private readonly timeoutMs: number,
+  ) {
     this.location = pathToFileURL(root).href;
   }
 
   /** Opens a store rooted at `root` (absolute), creating the root directory if needed. */
-  static async open(root: string): Promise<LocalObjectStore> {
+  static async open(root: string, options: LocalStoreOptions = {}): Promise<LocalObjectStore> {
     const absolute = path.resolve(root);
     await mkdir(absolute, { recursive: true });
-    return new LocalObjectStore(absolute);
+    return new LocalObjectStore(absolute, options.operationTimeoutMs ?? 20_000);
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
     const target = this.pathOf(key);
+    await this.bounded('put', key, () => this.write(key, target, body, options));
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const file = this.pathOf(key);
+    return await this.bounded('get', key, () => this.read(file));
+  }
+
+  async list(prefix: string, startAfter?: string): Promise<ObjectInfo[]> {
+    assertValidPrefix(prefix);
+    return await this.bounded('list', prefix, () => this.listNow(prefix, startAfter));
+  }
+
+  async delete(key: string): Promise<void> {
+    const target = this.pathOf(key);
+    await this.bounded('delete', key, () => this.remove(target));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  private bounded<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
+    return withDeadline(`local ${operation} ${this.location}/${key}`, this.timeoutMs, fn);
+  }
+
+  private async write(
+    key: string,
+    target: string,
+    body: Uint8Array | string,
+    options: PutOptions,
+  ): Promise<void> {
     const dir = path.dirname(target);
     await this.ensureDir(dir);
     const temp = path.join(dir, `.${path.basename(target)}.${randomUUID()}.tmp`);
@@ -58,9 +100,9 @@ export class LocalObjectStore implements ObjectStore {
     await fsyncDir(dir);
   }
 
-  async get(key: string): Promise<Buffer | null> {
+  private async read(file: string): Promise<Buffer | null> {
     try {
-      return await readFile(this.pathOf(key));
+      return await readFile(file);
     } catch (error) {
       if (!hasCode(error, 'ENOENT')) throw error;
       await this.assertRoot();
@@ -68,8 +110,7 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  async list(prefix: string, startAfter?: string): Promise<ObjectInfo[]> {
-    assertValidPrefix(prefix);
+  private async listNow(prefix: string, startAfter?: string): Promise<ObjectInfo[]> {
     await this.assertRoot();
     const slash = prefix.lastIndexOf('/');
     const baseKey = slash >= 0 ? prefix.slice(0, slash) : '';
@@ -78,8 +119,7 @@ export class LocalObjectStore implements ObjectStore {
     return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  async delete(key: string): Promise<void> {
-    const target = this.pathOf(key);
+  private async remove(target: string): Promise<void> {
     try {
       await unlink(target);
     } catch (error) {
@@ -87,10 +127,6 @@ export class LocalObjectStore implements ObjectStore {
       throw error;
     }
     await fsyncDir(path.dirname(target));
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
   }
 
   private pathOf(key: string): string {
@@ -154,6 +190,11 @@ export class LocalObjectStore implements ObjectStore {
       });
     }
   }
+}
+
+export interface LocalStoreOptions {
+  /** How long one operation may take before the caller stops waiting for it (default 20 s). */
+  operationTimeoutMs?: number;
 }
 
 /** Whether a directory whose keys all start with `dirPrefix` can hold a key the listing wants. */

@@ -40,6 +40,26 @@ export class PreconditionFailedError extends NonRetriableError {
   override readonly name = 'PreconditionFailedError';
 }
 
+/**
+ * The bucket does not exist. Strata never creates it in production (its name, region and
+ * policies are the operator's); `strata stack up` creates the configured bucket on the local moto.
+ * Not retried by the store; a long-running caller keeps backing off until someone creates it.
+ */
+export class BucketMissingError extends NonRetriableError {
+  constructor(
+    readonly bucket: string,
+    endpoint: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `bucket ${bucket} does not exist${endpoint ? ` at ${endpoint}` : ''}: create it ` +
+        `(aws s3 mb s3://${bucket}${endpoint ? ` --endpoint-url ${endpoint}` : ''}; on the local stack \`strata stack up\` does) ` +
+        `or set storage.bucket to an existing one`,
+      options,
+    );
+  }
+}
+
 const SEGMENT = /^[A-Za-z0-9._=+-]+$/;
 
 /**

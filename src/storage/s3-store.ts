@@ -6,11 +6,14 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import type { Readable } from 'node:stream';
 import type { BackoffOptions } from '../shared/backoff.ts';
+import { withDeadline } from '../shared/deadline.ts';
 import { TransientError, isTransient } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { withRetry } from '../shared/retry.ts';
 import {
+  BucketMissingError,
   PreconditionFailedError,
   assertValidKey,
   assertValidPrefix,
@@ -29,10 +32,24 @@ export interface S3StoreOptions {
   /** Attempts per call, each after an exponential, jittered backoff. */
   attempts?: number;
   backoff?: BackoffOptions;
+  /** Time to open a connection. */
   connectTimeoutMs?: number;
+  /** One attempt, from sending the request to the response headers; the SDK throws past it. */
   requestTimeoutMs?: number;
+  /**
+   * One whole call, every attempt and the response body included. Past it the call is aborted
+   * (its socket destroyed) and fails as DeadlineExceededError, a transient error. Keep it well
+   * under the Kafka session timeout: ingest waits for storage inside a consumer callback.
+   */
+  operationTimeoutMs?: number;
   logger?: Logger;
 }
+
+export const S3_TIMEOUT_DEFAULTS = {
+  connectTimeoutMs: 3_000,
+  requestTimeoutMs: 10_000,
+  operationTimeoutMs: 20_000,
+} as const;
 
 const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 5_000, factor: 2, jitter: 1 };
 
@@ -40,6 +57,11 @@ const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 100, maxMs: 5_000, factor: 
  * Objects in one S3 bucket. Retries are Strata's own (backoffDelay through withRetry), not the
  * SDK's, so every backend and every caller backs off the same way and logs the same way.
  * Create-only writes use `If-None-Match: *`, which S3 applies atomically.
+ *
+ * Every call has two deadlines that fire: the SDK's request timeout per attempt (with
+ * `throwOnRequestTimeout`, without which the SDK only prints a warning and waits on), and an
+ * abort signal for the whole operation, which also cuts a response body that stalls after its
+ * headers arrived.
  */
 export class S3ObjectStore implements ObjectStore {
   readonly location: string;
@@ -54,15 +76,16 @@ export class S3ObjectStore implements ObjectStore {
       forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
       maxAttempts: 1,
       requestHandler: {
-        connectionTimeout: options.connectTimeoutMs ?? 3_000,
-        requestTimeout: options.requestTimeoutMs ?? 30_000,
+        connectionTimeout: options.connectTimeoutMs ?? S3_TIMEOUT_DEFAULTS.connectTimeoutMs,
+        requestTimeout: options.requestTimeoutMs ?? S3_TIMEOUT_DEFAULTS.requestTimeoutMs,
+        throwOnRequestTimeout: true,
       },
     });
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<void> {
     assertValidKey(key);
-    await this.call('put', key, () =>
+    await this.call('put', key, (abortSignal) =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.options.bucket,
@@ -71,18 +94,29 @@ export class S3ObjectStore implements ObjectStore {
           ContentType: options.contentType,
           IfNoneMatch: options.ifNoneMatch ? '*' : undefined,
         }),
+        { abortSignal },
       ),
     );
   }
 
   async get(key: string): Promise<Buffer | null> {
     assertValidKey(key);
-    return this.call('get', key, async () => {
+    return this.call('get', key, async (abortSignal) => {
       try {
         const out = await this.client.send(
           new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+          { abortSignal },
         );
-        return out.Body ? Buffer.from(await out.Body.transformToByteArray()) : Buffer.alloc(0);
+        if (!out.Body) return Buffer.alloc(0);
+        // Once headers are in, the SDK no longer watches the signal: a stalled body is cut here.
+        const body = out.Body as typeof out.Body & Partial<Pick<Readable, 'destroy'>>;
+        const cut = (): void => void body.destroy?.(abortSignal.reason as Error);
+        abortSignal.addEventListener('abort', cut, { once: true });
+        try {
+          return Buffer.from(await body.transformToByteArray());
+        } finally {
+          abortSignal.removeEventListener('abort', cut);
+        }
       } catch (error) {
         if (error instanceof S3ServiceException && error.name === 'NoSuchKey') return null;
         throw error;
@@ -95,7 +129,7 @@ export class S3ObjectStore implements ObjectStore {
     const found: ObjectInfo[] = [];
     let token: string | undefined;
     do {
-      const page = await this.call('list', prefix, () =>
+      const page = await this.call('list', prefix, (abortSignal) =>
         this.client.send(
           new ListObjectsV2Command({
             Bucket: this.options.bucket,
@@ -103,6 +137,7 @@ export class S3ObjectStore implements ObjectStore {
             StartAfter: token === undefined ? startAfter : undefined,
             ContinuationToken: token,
           }),
+          { abortSignal },
         ),
       );
       for (const item of page.Contents ?? []) {
@@ -120,8 +155,10 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string): Promise<void> {
     assertValidKey(key);
-    await this.call('delete', key, () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key })),
+    await this.call('delete', key, (abortSignal) =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key }), {
+        abortSignal,
+      }),
     );
   }
 
@@ -133,32 +170,52 @@ export class S3ObjectStore implements ObjectStore {
     return Promise.resolve();
   }
 
-  private call<T>(operation: string, key: string, fn: () => Promise<T>): Promise<T> {
-    return withRetry(
-      async () => {
-        try {
-          return await fn();
-        } catch (error) {
-          throw classify(error, operation, `${this.location}/${key}`);
-        }
-      },
-      {
-        attempts: this.options.attempts ?? 4,
-        backoff: this.options.backoff ?? DEFAULT_BACKOFF,
-        onRetry: (error, attempt, delayMs) =>
-          this.options.logger?.warn(
-            { operation, key, attempt, delayMs, err: error },
-            's3 call failed, retrying',
-          ),
-      },
+  /** One operation: attempts with backoff, all within the operation's deadline. */
+  private call<T>(
+    operation: string,
+    key: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const where = `${this.location}/${key}`;
+    const timeoutMs = this.options.operationTimeoutMs ?? S3_TIMEOUT_DEFAULTS.operationTimeoutMs;
+    return withDeadline(`s3 ${operation} ${where}`, timeoutMs, (signal) =>
+      withRetry(
+        async () => {
+          try {
+            return await fn(signal);
+          } catch (error) {
+            // The deadline's own error says what happened; the SDK's abort error does not.
+            if (signal.aborted) throw signal.reason;
+            throw classify(error, operation, where, this.options);
+          }
+        },
+        {
+          attempts: this.options.attempts ?? 4,
+          backoff: this.options.backoff ?? DEFAULT_BACKOFF,
+          signal,
+          onRetry: (error, attempt, delayMs) =>
+            this.options.logger?.warn(
+              { operation, key, attempt, delayMs, err: error },
+              's3 call failed, retrying',
+            ),
+        },
+      ),
     );
   }
 }
 
 /** Maps S3 and network failures onto Strata's vocabulary in one place. */
-function classify(error: unknown, operation: string, where: string): unknown {
+function classify(
+  error: unknown,
+  operation: string,
+  where: string,
+  options: Pick<S3StoreOptions, 'bucket' | 'endpoint'>,
+): unknown {
   if (error instanceof S3ServiceException) {
     const status = error.$metadata.httpStatusCode;
+    if (error.name === 'NoSuchBucket') {
+      return new BucketMissingError(options.bucket, options.endpoint, { cause: error });
+    }
     if (status === 412 || error.name === 'PreconditionFailed') {
       return new PreconditionFailedError(`${where} already exists`, { cause: error });
     }

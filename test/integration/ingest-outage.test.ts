@@ -1,8 +1,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
   Resources,
@@ -57,43 +56,18 @@ async function localFolderOutage(): Promise<Outage> {
 /** S3 reached through a local TCP proxy that stops accepting and drops its connections. */
 async function s3NetworkOutage(): Promise<Outage> {
   const bucket = await createTestBucket(resources);
-  const target = new URL(awsEndpoint);
-  const sockets = new Set<Socket>();
-  const proxy: Server = createServer((client) => {
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const port = (proxy.address() as AddressInfo).port;
-  const stopProxy = async (): Promise<void> => {
-    await new Promise<void>((resolve) => {
-      proxy.close(() => resolve());
-      for (const s of sockets) s.destroy();
-    });
-  };
-  resources.add(async () => {
-    if (proxy.listening) await stopProxy();
-  });
+  const proxy = await TcpProxy.start(awsEndpoint);
+  resources.add(() => proxy.close());
   const store = new S3ObjectStore({
     bucket,
     region: 'us-east-1',
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: proxy.url,
     attempts: 2,
     backoff: { initialMs: 50, maxMs: 200 },
   });
   const reader = new S3ObjectStore({ bucket, region: 'us-east-1', endpoint: awsEndpoint });
   resources.add(() => Promise.all([store.close(), reader.close()]).then(() => undefined));
-  return {
-    store,
-    reader,
-    begin: stopProxy,
-    end: () => new Promise<void>((resolve) => proxy.listen(port, '127.0.0.1', resolve)),
-  };
+  return { store, reader, begin: () => proxy.stop(), end: () => proxy.restart() };
 }
 
 describe('ingest through a storage outage', () => {

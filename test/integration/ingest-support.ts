@@ -16,7 +16,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
 import {
@@ -155,16 +155,21 @@ export async function createTestBucket(resources: Resources): Promise<string> {
   const client = s3Client();
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   resources.add(async () => {
-    for (;;) {
-      const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
-      const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
-      if (keys.length === 0) break;
-      await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
-    }
-    await client.send(new DeleteBucketCommand({ Bucket: bucket }));
+    await emptyAndDeleteBucket(client, bucket);
     client.destroy();
   });
   return bucket;
+}
+
+/** Deletes every object of `bucket`, then the bucket. */
+export async function emptyAndDeleteBucket(client: S3Client, bucket: string): Promise<void> {
+  for (;;) {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket }));
+    const keys = (page.Contents ?? []).flatMap((o) => (o.Key ? [{ Key: o.Key }] : []));
+    if (keys.length === 0) break;
+    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys } }));
+  }
+  await client.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 export interface TestConfig {
@@ -211,6 +216,15 @@ export async function writeTestConfig(dir: string, c: TestConfig): Promise<strin
 
 const logger = pino({ level: process.env.STRATA_TEST_LOG ?? 'silent' });
 
+/** A logger whose JSON lines are kept in `lines`, for tests that assert what an operator reads. */
+export function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = {
+    write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+  };
+  return { logger: pino({ level: 'info' }, destination), lines };
+}
+
 /**
  * An ingest service in this process on the test topic, writing to `store`; closed after the
  * test. `overrides` replace the defaults (small batches cut within a second).
@@ -221,6 +235,7 @@ export function createIngestService(
   store: ObjectStore,
   overrides: Partial<IngestOptions> = {},
   registry = new Registry(),
+  serviceLogger: Logger = logger,
 ): IngestService {
   const service = new IngestService(
     {
@@ -240,7 +255,7 @@ export function createIngestService(
       kafka: createKafka(settings.kafkaBrokers, 'strata-ingest-test', logger),
       store,
       metrics: createIngestMetrics(registry),
-      logger,
+      logger: serviceLogger,
     },
   );
   resources.add(() => service.close());

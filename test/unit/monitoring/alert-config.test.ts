@@ -28,7 +28,7 @@ describe('monitoring and alerts config', () => {
       maxAgeMs: 2 * 3_600_000,
     });
     expect(rules.get('throughput_low')).toMatchObject({ kind: 'rate_below_baseline' });
-    expect(rules.get('upload_slow')).toMatchObject({ kind: 'histogram_above', threshold: 30 });
+    expect(rules.get('upload_slow')).toMatchObject({ kind: 'histogram_above', threshold: 10 });
     expect(pipeline.monitoring.lag.groups).toEqual([
       { group: 'crypto-s3-sink', topic: 'selected_crypto_data' },
     ]);
