@@ -7,6 +7,7 @@ export {
   type ServiceName,
   type StackConfig,
 } from './config.ts';
+export { ensureMotoBucket } from './moto.ts';
 export { venvBin } from './python-env.ts';
 export { formatStatusTable, isUp, type ServiceState, type ServiceStatus } from './status-format.ts';
 export {

@@ -34,3 +34,43 @@ export function motoService(config: StackConfig, paths: StackPaths): ServerServi
     }),
   };
 }
+
+/**
+ * Creates `bucket` on the stack's moto if it is missing (idempotent), so `storage.kind: s3`
+ * works locally right after `strata stack up`. Only ever pointed at the local moto, whose
+ * credentials are fixed dummies; a real bucket is the operator's to create.
+ */
+export async function ensureMotoBucket(
+  endpoint: HostPort,
+  bucket: string,
+  region = 'us-east-1',
+): Promise<'created' | 'exists'> {
+  const { CreateBucketCommand, HeadBucketCommand, NotFound, S3Client } =
+    await import('@aws-sdk/client-s3');
+  const client = new S3Client({
+    endpoint: `http://${formatHostPort(endpoint)}`,
+    region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: 10_000,
+      throwOnRequestTimeout: true,
+    },
+  });
+  const deadline = { abortSignal: AbortSignal.timeout(20_000) };
+  try {
+    // CreateBucket on a bucket one already owns succeeds in us-east-1, so ask first.
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }), deadline);
+      return 'exists';
+    } catch (error) {
+      if (!(error instanceof NotFound)) throw error;
+    }
+    await client.send(new CreateBucketCommand({ Bucket: bucket }), deadline);
+    return 'created';
+  } finally {
+    client.destroy();
+  }
+}

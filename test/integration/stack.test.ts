@@ -10,6 +10,7 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -25,6 +26,7 @@ import {
   stackUp,
   venvBin,
 } from '../../src/stack/index.ts';
+import { runCli } from '../helpers/cli.ts';
 import { isAlive } from '../helpers/processes.ts';
 
 const config = resolveStackConfig();
@@ -186,6 +188,34 @@ describe('moto', () => {
     } finally {
       await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'a/b.jsonl' }));
       await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
+      s3.destroy();
+    }
+  });
+});
+
+describe('stack up and the pipeline bucket', () => {
+  it('creates the configured storage.bucket on moto, once', async () => {
+    const bucket = `test-stack-${randomUUID().slice(0, 12)}`;
+    const env = {
+      STRATA_BUCKET: bucket,
+      AWS_ENDPOINT_URL: `http://${config.moto.host}:${config.moto.port}`,
+    };
+    const s3 = new S3Client({
+      endpoint: env.AWS_ENDPOINT_URL,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    try {
+      const first = await runCli(['stack', 'up', '--only', 'moto'], { env });
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toContain(`stack: moto: bucket ${bucket} created`);
+      await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+      const again = await runCli(['stack', 'up', '--only', 'moto'], { env });
+      expect(again.code).toBe(0);
+      expect(again.stderr).toContain(`stack: moto: bucket ${bucket} already exists`);
+    } finally {
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => undefined);
       s3.destroy();
     }
   });

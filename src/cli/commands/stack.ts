@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { StackCommandOptions } from '../actions/stack.ts';
 import { positiveInt } from '../options.ts';
+import { configFile } from './config-commands.ts';
 
 export function registerStackCommand(program: Command): void {
   const stack = program
@@ -22,9 +23,9 @@ export function registerStackCommand(program: Command): void {
     .description(
       'start what is not running yet and wait until every service is healthy (idempotent)',
     )
-    .action(async (options: StackCommandOptions) => {
+    .action(async (options: StackCommandOptions, command: Command) => {
       const { up } = await import('../actions/stack.ts');
-      await up(options);
+      await up(configFile(command), options);
     });
 
   withOptions(stack.command('down'))
