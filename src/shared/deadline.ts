@@ -5,6 +5,7 @@ import { TransientError } from './errors.ts';
  * the next time (a stuck proxy, a partition, a paused process), so callers back off and retry.
  */
 export class DeadlineExceededError extends TransientError {
+  override readonly name: string = 'DeadlineExceededError';
   constructor(
     readonly operation: string,
     readonly timeoutMs: number,

@@ -46,6 +46,7 @@ export class PreconditionFailedError extends NonRetriableError {
  * Not retried by the store; a long-running caller keeps backing off until someone creates it.
  */
 export class BucketMissingError extends NonRetriableError {
+  override readonly name = 'BucketMissingError';
   constructor(
     readonly bucket: string,
     endpoint: string | undefined,

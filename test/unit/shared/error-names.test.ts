@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import * as athena from '../../../src/engines/athena/errors.ts';
 import * as dbt from '../../../src/engines/dbt/errors.ts';
 import * as jobs from '../../../src/jobs/errors.ts';
+import * as deadline from '../../../src/shared/deadline.ts';
 import * as shared from '../../../src/shared/errors.ts';
+import * as storage from '../../../src/storage/object-store.ts';
 
-const modules: Record<string, unknown>[] = [shared, jobs, dbt, athena];
+const modules: Record<string, unknown>[] = [shared, deadline, storage, jobs, dbt, athena];
 
 describe('error classes', () => {
   it('each carry their own name, so logs say LeaseLostError rather than its parent TransientError', () => {
