@@ -131,7 +131,7 @@ describe('S3ObjectStore when the endpoint hangs', () => {
     const { store, proxy } = await throughProxy({
       requestTimeoutMs: 120_000,
       operationTimeoutMs: 1_000,
-      attempts: 1,
+      attempts: 3, // a kept-alive socket the service closes meanwhile fails fast; the next try stalls
     });
     await store.put('big/object.bin', Buffer.alloc(4 * 1024 * 1024, 7));
     proxy.stallResponses(16 * 1024);
