@@ -18,6 +18,11 @@ export interface StackConfig {
   venvDir: string;
   redisUrl: string;
   redis: HostPort;
+  /**
+   * The Redis the stack runs: one server (REDIS_URL), or with `--redis cluster` the three
+   * masters of a local Redis Cluster (each with its cluster bus on its port + 10000).
+   */
+  redisNodes: HostPort[];
   /** The first (or only) Kafka broker. */
   kafka: HostPort;
   /**
@@ -41,17 +46,22 @@ export const DEFAULT_AWS_ENDPOINT_URL = 'http://127.0.0.1:5000';
 export function resolveStackConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<StackConfig> = {},
-  options: { kafkaBrokers?: number } = {},
+  options: { kafkaBrokers?: number; redis?: RedisMode } = {},
 ): StackConfig {
   const projectRoot = overrides.projectRoot ?? PROJECT_ROOT;
-  const redisUrl = overrides.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const kafkaNodes = kafkaNodesFor(env.KAFKA_BROKERS, options.kafkaBrokers ?? 1);
+  const redisMode = options.redis ?? (parseClusterUrl(env.REDIS_URL ?? '') ? 'cluster' : 'single');
+  const redisNodes = redisMode === 'cluster' ? redisClusterNodes(env.REDIS_URL) : undefined;
+  const redisUrl =
+    overrides.redisUrl ??
+    (redisNodes ? clusterUrl(redisNodes) : (env.REDIS_URL ?? 'redis://127.0.0.1:6379'));
   return {
     projectRoot,
     stateDir: path.resolve(projectRoot, env.STRATA_STACK_DIR ?? '.stack'),
     venvDir: path.resolve(projectRoot, env.STRATA_VENV_DIR ?? '.venv'),
     redisUrl,
-    redis: urlHostPort(redisUrl, 6379, 'REDIS_URL'),
+    redis: redisNodes?.[0] ?? urlHostPort(redisUrl, 6379, 'REDIS_URL'),
+    redisNodes: redisNodes ?? [urlHostPort(redisUrl, 6379, 'REDIS_URL')],
     kafka: kafkaNodes[0]!,
     kafkaNodes,
     moto: urlHostPort(env.AWS_ENDPOINT_URL || DEFAULT_AWS_ENDPOINT_URL, 5000, 'AWS_ENDPOINT_URL'),
@@ -59,6 +69,38 @@ export function resolveStackConfig(
     stopTimeoutMs: 20_000,
     ...overrides,
   };
+}
+
+export type RedisMode = 'single' | 'cluster';
+
+/** Where the local Redis Cluster's masters listen when REDIS_URL does not name three. */
+export const REDIS_CLUSTER_FIRST_PORT = 17000;
+const REDIS_CLUSTER_MASTERS = 3;
+const CLUSTER_SCHEME = 'redis+cluster:';
+
+/** `redis+cluster://host:port,host:port,...`: the seed nodes of a Redis Cluster. */
+export function parseClusterUrl(text: string): HostPort[] | undefined {
+  if (!text.startsWith(`${CLUSTER_SCHEME}//`)) return undefined;
+  const seeds = text
+    .slice(CLUSTER_SCHEME.length + 2)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (seeds.length === 0) throw new UsageError(`REDIS_URL names no cluster node: ${text}`);
+  return seeds.map((seed) => urlHostPort(`redis://${seed}`, 6379, 'REDIS_URL'));
+}
+
+export function clusterUrl(nodes: readonly HostPort[]): string {
+  return `${CLUSTER_SCHEME}//${nodes.map(formatHostPort).join(',')}`;
+}
+
+function redisClusterNodes(redisUrl: string | undefined): HostPort[] {
+  const named = redisUrl === undefined ? undefined : parseClusterUrl(redisUrl);
+  if (named?.length === REDIS_CLUSTER_MASTERS) return named;
+  return Array.from({ length: REDIS_CLUSTER_MASTERS }, (_, i) => ({
+    host: '127.0.0.1',
+    port: REDIS_CLUSTER_FIRST_PORT + i,
+  }));
 }
 
 /** Where a cluster of n brokers listens when KAFKA_BROKERS does not name n of them. */
@@ -140,9 +182,19 @@ export function stackPaths(config: StackConfig) {
   const dir = config.stateDir;
   return {
     /** A service's log: its name, or its unit (`kafka-2`) when it runs as several processes. */
-    logFile: (unit: ServiceName | 'venv' | 'kafka-jars' | `kafka-${string}`) =>
-      path.join(dir, 'logs', `${unit}.log`),
-    pidFile: (unit: ServiceName | `kafka-${number}`) => path.join(dir, 'run', `${unit}.pid`),
+    logFile: (
+      unit:
+        | ServiceName
+        | 'venv'
+        | 'kafka-jars'
+        | 'redis-cluster-create'
+        | `kafka-${string}`
+        | `redis-${string}`,
+    ) => path.join(dir, 'logs', `${unit}.log`),
+    pidFile: (unit: ServiceName | `kafka-${number}` | `redis-${number}`) =>
+      path.join(dir, 'run', `${unit}.pid`),
+    /** Data and nodes.conf of master n of the local Redis Cluster. */
+    redisNodeDir: (nodeId: number) => path.join(dir, 'redis-cluster', `node-${nodeId}`),
     /** State of node n of a multi-broker cluster: its data, properties and log4j file. */
     kafkaNodeDir: (nodeId: number) => path.join(dir, 'kafka-cluster', `node-${nodeId}`),
     kafkaClusterId: path.join(dir, 'kafka-cluster', 'cluster.id'),

@@ -2,8 +2,11 @@ export {
   SERVICE_NAMES,
   DEFAULT_AWS_ENDPOINT_URL,
   parseServiceList,
+  clusterUrl,
+  parseClusterUrl,
   resolveStackConfig,
   stackPaths,
+  type RedisMode,
   type ServiceName,
   type StackConfig,
 } from './config.ts';

@@ -25,7 +25,7 @@ interface ServiceBase {
    * Names the pid and log files when one service runs as several processes (the nodes of a
    * Kafka cluster: `kafka-1`, `kafka-2`, ...); the service's name otherwise.
    */
-  unit?: `kafka-${number}`;
+  unit?: `kafka-${number}` | `redis-${number}`;
   /** Shown in status: host:port for a server, the venv for a tool. */
   address: string;
   isHealthy(): Promise<boolean>;
@@ -43,6 +43,11 @@ export interface ServerService extends ServiceBase {
   /** Something accepts connections: maybe a server still starting, maybe a stranger. */
   isListening(): Promise<boolean>;
   spawnSpec(): SpawnSpec;
+  /**
+   * Runs once every process of the service answers (the nodes of a Redis Cluster are joined
+   * here); idempotent, so a later `up` on a running cluster changes nothing.
+   */
+  join?(context: StackContext): Promise<void>;
 }
 
 /**

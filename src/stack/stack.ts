@@ -24,7 +24,7 @@ import {
 } from './processes.ts';
 import { waitUntil } from './probe.ts';
 import { ensureVenv } from './python-env.ts';
-import { redisService } from './redis.ts';
+import { redisServices } from './redis.ts';
 import type { ServerService, StackContext, StackService } from './service.ts';
 
 /** The pid and log file stem of a service's process. */
@@ -72,7 +72,7 @@ function resolve(options: StackOptions): Resolved {
   const config = options.config ?? resolveStackConfig();
   const paths = stackPaths(config);
   const all: StackService[] = [
-    redisService(config, paths),
+    ...redisServices(config, paths),
     ...kafkaServices(config, paths),
     motoService(config, paths),
     dbtService(config),
@@ -114,6 +114,17 @@ export async function stackUp(options: StackOptions = {}): Promise<StackUpResult
     }),
   );
   const failures = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+  if (failures.length === 0) {
+    // Once every process answers: steps that need all of them (joining a Redis Cluster).
+    for (const service of services) {
+      if (service.kind !== 'server' || service.join === undefined) continue;
+      try {
+        await service.join(context);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+  }
   if (failures.length > 0) {
     const detail = failures.map(errorMessage).join('\n');
     throw new StackUpError(`stack up failed:\n${detail}`, started, { cause: failures[0] });

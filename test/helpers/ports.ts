@@ -36,3 +36,26 @@ function listenOn(port: number): Promise<number> {
     });
   });
 }
+
+/**
+ * `count` ports p in 20000-29999 such that p and p + 10000 were both free a moment ago: a Redis
+ * Cluster node takes its port and, for the cluster bus, the port 10000 above it.
+ */
+export async function freeRedisClusterPorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  for (let attempt = 0; attempt < 50 * count && ports.length < count; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    if (ports.includes(port)) continue;
+    const free = await Promise.all([port, port + 10_000].map(isFree));
+    if (free.every(Boolean)) ports.push(port);
+  }
+  if (ports.length < count) throw new Error(`no ${count} free Redis Cluster ports found`);
+  return ports;
+}
+
+function isFree(port: number): Promise<boolean> {
+  return listenOn(port).then(
+    () => true,
+    () => false,
+  );
+}

@@ -68,6 +68,18 @@ describe('resolveStackConfig', () => {
     expect(() => resolveStackConfig({}, {}, { kafkaBrokers: 9 })).toThrow(UsageError);
   });
 
+  it('runs a Redis Cluster on REDIS_URL when it names three nodes, else on 17000-17002', () => {
+    const named = resolveStackConfig({
+      REDIS_URL: 'redis+cluster://127.0.0.1:27100,127.0.0.1:27101,127.0.0.1:27102',
+    });
+    expect(named.redisNodes.map((n) => n.port)).toEqual([27100, 27101, 27102]);
+    expect(named.redis).toEqual({ host: '127.0.0.1', port: 27100 });
+    const own = resolveStackConfig({}, {}, { redis: 'cluster' });
+    expect(own.redisNodes.map((n) => n.port)).toEqual([17000, 17001, 17002]);
+    expect(own.redisUrl).toBe('redis+cluster://127.0.0.1:17000,127.0.0.1:17001,127.0.0.1:17002');
+    expect(resolveStackConfig({}).redisNodes).toEqual([{ host: '127.0.0.1', port: 6379 }]);
+  });
+
   it('keeps every piece of state under the state folder', () => {
     const paths = stackPaths(resolveStackConfig({ STRATA_STACK_DIR: '/s' }, { projectRoot: '/p' }));
     expect(paths.pidFile('kafka')).toBe('/s/run/kafka.pid');

@@ -9,6 +9,7 @@ import {
   stackDown,
   stackStatus,
   stackUp,
+  type RedisMode,
   type ServiceStatus,
 } from '../../stack/index.ts';
 import { print } from '../print.ts';
@@ -17,11 +18,12 @@ export interface StackCommandOptions {
   only?: string;
   json?: boolean;
   kafkaBrokers?: number;
+  redis?: RedisMode;
 }
 
 /** The addresses from the environment; a Kafka cluster when --kafka-brokers asks for one. */
 const configFor = (options: StackCommandOptions) =>
-  resolveStackConfig(process.env, {}, { kafkaBrokers: options.kafkaBrokers });
+  resolveStackConfig(process.env, {}, { kafkaBrokers: options.kafkaBrokers, redis: options.redis });
 
 // Progress goes to stderr so stdout carries only the result (a table, or JSON with --json).
 const progress = (message: string): void => {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { StackCommandOptions } from '../actions/stack.ts';
 import { positiveInt } from '../options.ts';
 import { configFile } from './config-commands.ts';
@@ -16,6 +16,12 @@ export function registerStackCommand(program: Command): void {
         '--kafka-brokers <n>',
         'Kafka as a KRaft cluster of n brokers (on KAFKA_BROKERS when it names n, else 127.0.0.1:19092, 19094, ...)',
         positiveInt,
+      )
+      .addOption(
+        new Option(
+          '--redis <mode>',
+          'single: one redis-server (REDIS_URL); cluster: 3 masters of a Redis Cluster (on REDIS_URL when it is redis+cluster:// naming three, else 127.0.0.1:17000-17002)',
+        ).choices(['single', 'cluster']),
       )
       .option('--json', 'print the result as JSON');
 
