@@ -14,7 +14,7 @@ import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { Pools } from './pools.ts';
 import { createProcessor } from './processor.ts';
-import type { JobOutcome, WorkerObserver } from './processor-types.ts';
+import type { JobOutcome, ProcessorDeps, WorkerObserver } from './processor-types.ts';
 import { AssetQueue, retryDelay, type AssetJobData } from './queue.ts';
 import { sweepFailedJobs } from './failed-sweeper.ts';
 import { startPeriodic } from './periodic.ts';
@@ -50,6 +50,7 @@ export class AssetWorker {
   private readonly shutdown = new AbortController();
   /** Shared by BullMQ (which duplicates it for blocking reads) and the run state. */
   private redis: Redis | undefined;
+  private processorDeps: ProcessorDeps | undefined;
   private worker: Worker<AssetJobData, JobOutcome> | undefined;
   private sweeper: { stop(): Promise<void> } | undefined;
   private queue: AssetQueue | undefined;
@@ -85,6 +86,18 @@ export class AssetWorker {
     }
   }
 
+  /**
+   * Takes a reloaded config: jobs that start from now on read asset definitions from it (a job
+   * already running finishes with the definition it started with).
+   */
+  private currentPipeline(): LoadedPipeline {
+    return this.processorDeps?.pipeline ?? this.options.pipeline;
+  }
+
+  usePipeline(pipeline: LoadedPipeline): void {
+    if (this.processorDeps) this.processorDeps.pipeline = pipeline;
+  }
+
   private async startComponents(): Promise<void> {
     const { pipeline } = this.options;
     const redisUrl = this.options.redisUrl ?? serviceSettings().redisUrl;
@@ -97,9 +110,9 @@ export class AssetWorker {
     const enqueue = (runId: string, assets: readonly string[]): Promise<void> =>
       queue.enqueue(
         runId,
-        assets.map((k) => pipeline.assets.get(k) ?? { key: k, retries: 0 }),
+        assets.map((k) => this.currentPipeline().assets.get(k) ?? { key: k, retries: 0 }),
       );
-    const processor = createProcessor({
+    this.processorDeps = {
       pipeline,
       runs,
       events: new EventLog(redis, keys),
@@ -113,7 +126,8 @@ export class AssetWorker {
       logger: this.logger,
       shutdown: this.shutdown.signal,
       observer: this.options.observer,
-    });
+    };
+    const processor = createProcessor(this.processorDeps);
     this.worker = new Worker<AssetJobData, JobOutcome>(this.settings.queueName, processor, {
       connection: redis,
       prefix: this.settings.queuePrefix,

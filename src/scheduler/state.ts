@@ -35,7 +35,11 @@ export class AutomationStore {
     private readonly schedulerKeys: SchedulerKeys,
   ) {}
 
-  async snapshot(pipeline: LoadedPipeline): Promise<AutomationSnapshot> {
+  /** readOnly: leave the in-flight memory as it is (for `strata plan`). */
+  async snapshot(
+    pipeline: LoadedPipeline,
+    options: { readOnly?: boolean } = {},
+  ): Promise<AutomationSnapshot> {
     const assets = pipeline.graph.order;
     const read = this.redis.pipeline();
     for (const key of assets) {
@@ -48,7 +52,7 @@ export class AutomationStore {
     const value = <T>(i: number): T => replies[i]?.[1] as T;
     const requested = value<Record<string, string>>(assets.length * 2);
     const inflight = value<Record<string, string>>(assets.length * 2 + 1);
-    const running = await this.stillInFlight(inflight);
+    const running = await this.stillInFlight(inflight, options.readOnly ?? false);
 
     const state = new Map<string, AssetState>();
     assets.forEach((key, i) => {
@@ -65,7 +69,10 @@ export class AutomationStore {
   }
 
   /** Automated runs in which each asset is still pending, queued or running; forgets the rest. */
-  private async stillInFlight(inflight: Record<string, string>): Promise<Map<string, string>> {
+  private async stillInFlight(
+    inflight: Record<string, string>,
+    readOnly: boolean,
+  ): Promise<Map<string, string>> {
     const entries = Object.entries(inflight);
     if (entries.length === 0) return new Map();
     const read = this.redis.pipeline();
@@ -78,7 +85,7 @@ export class AutomationStore {
       if (typeof runState === 'string' && IN_FLIGHT_STATES.has(runState)) running.set(asset, runId);
       else done.push(asset);
     });
-    if (done.length > 0) await this.redis.hdel(this.schedulerKeys.inflight(), ...done);
+    if (done.length > 0 && !readOnly) await this.redis.hdel(this.schedulerKeys.inflight(), ...done);
     return running;
   }
 

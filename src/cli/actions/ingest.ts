@@ -1,4 +1,6 @@
-import { loadPipeline } from '../../config/index.ts';
+import { loadPipeline, type LoadedPipeline } from '../../config/index.ts';
+import { SourceObserver } from '../../jobs/source-observer.ts';
+import type { IngestMetrics } from '../../ingest/metrics.ts';
 import {
   createKafka,
   IngestService,
@@ -21,27 +23,59 @@ export async function ingest(file: string, options: IngestCommandOptions): Promi
   const overrides: Partial<IngestOptions> = {};
   if (options.sessionTimeout !== undefined) overrides.sessionTimeoutMs = options.sessionTimeout;
   if (options.group) overrides.groupId = options.group;
-  const settings = serviceSettings();
   const logger = createLogger('ingest');
   // Published to Redis so `strata serve`'s /metrics and the monitor's rules see this member.
   const published = await publishProcessMetrics('ingest', { logger });
   try {
-    const store = await openObjectStore(pipeline.storage, settings, logger);
-    const service = new IngestService(ingestOptionsFrom(pipeline, overrides), {
-      kafka: createKafka(settings.kafkaBrokers, 'strata-ingest', logger),
-      store,
-      metrics: published.metrics.ingest(),
+    const ingestion = await startIngest(pipeline, {
       logger,
+      metrics: published.metrics.ingest(),
+      overrides,
     });
     try {
-      await runUntilSignalled(service);
+      await runUntilSignalled(ingestion.service);
     } finally {
-      await store.close();
+      await ingestion.close();
     }
   } finally {
     await published.close();
     exitIfLingering(logger);
   }
+}
+
+export interface Ingestion {
+  service: IngestService;
+  /** Stops the service (if still running) and closes the store and the observer. */
+  close(): Promise<void>;
+}
+
+/**
+ * An ingest service wired to its store, and to the asset event stream: every object landed is
+ * an observation of the source asset(s), so automation reacts to new data within seconds.
+ */
+export async function startIngest(
+  pipeline: LoadedPipeline,
+  options: { logger: Logger; metrics: IngestMetrics; overrides?: Partial<IngestOptions> },
+): Promise<Ingestion> {
+  const { logger } = options;
+  const settings = serviceSettings();
+  const store = await openObjectStore(pipeline.storage, settings, logger);
+  const observer = await SourceObserver.connect(pipeline, settings.redisUrl, logger);
+  const service = new IngestService(ingestOptionsFrom(pipeline, options.overrides ?? {}), {
+    kafka: createKafka(settings.kafkaBrokers, 'strata-ingest', logger),
+    store,
+    metrics: options.metrics,
+    logger,
+    onLanded: (landed) => observer.landed(landed.newestRecordTime),
+  });
+  return {
+    service,
+    close: async () => {
+      await service.close();
+      await observer.close();
+      await store.close();
+    },
+  };
 }
 
 /**

@@ -13,7 +13,7 @@ export interface ServeOptions {
   port: string;
 }
 
-interface Binding {
+export interface Binding {
   host: string;
   port: number;
   apiToken: string | undefined;
@@ -22,6 +22,21 @@ interface Binding {
 }
 
 export async function serve(file: string, options: ServeOptions): Promise<void> {
+  const binding = bindingFrom(options);
+  const pipeline = await loadPipeline(file);
+  const logger = createLogger('server');
+  const orchestrator = await Orchestrator.connect(pipeline);
+  try {
+    await serveUntilSignalled(orchestrator, binding, logger);
+  } finally {
+    // Also when listening failed (port in use): an open Redis connection would keep the
+    // process alive instead of letting it exit with the error.
+    await orchestrator.close();
+  }
+}
+
+/** Host, port and token from the options and environment; refuses an unsafe binding. */
+export function bindingFrom(options: ServeOptions): Binding {
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     throw new UsageError(`--port: "${options.port}" is not a port number`);
@@ -35,16 +50,7 @@ export async function serve(file: string, options: ServeOptions): Promise<void> 
       .filter(Boolean),
   };
   assertSafeBinding(binding.host, binding.apiToken);
-  const pipeline = await loadPipeline(file);
-  const logger = createLogger('server');
-  const orchestrator = await Orchestrator.connect(pipeline);
-  try {
-    await serveUntilSignalled(orchestrator, binding, logger);
-  } finally {
-    // Also when listening failed (port in use): an open Redis connection would keep the
-    // process alive instead of letting it exit with the error.
-    await orchestrator.close();
-  }
+  return binding;
 }
 
 async function serveUntilSignalled(
@@ -52,6 +58,21 @@ async function serveUntilSignalled(
   binding: Binding,
   logger: Logger,
 ): Promise<void> {
+  const server = await startServer(orchestrator, binding, logger);
+  process.stdout.write(`listening on ${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await server.close();
+}
+
+/** The web server and its metrics publisher, until close(). */
+export async function startServer(
+  orchestrator: Orchestrator,
+  binding: Binding,
+  logger: Logger,
+): Promise<{ url: string; close(): Promise<void> }> {
   const { keyPrefix, queuePrefix } = orchestrator.settings;
   const metrics = processMetrics();
   const snapshots = new MetricsSnapshotPublisher(
@@ -78,13 +99,18 @@ async function serveUntilSignalled(
     });
     const server = await listen(app, { ...binding, logger });
     logger.info({ url: server.url, auth: binding.apiToken !== undefined }, 'listening');
-    process.stdout.write(`listening on ${server.url}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGTERM', resolve);
-      process.once('SIGINT', resolve);
-    });
-    await server.close();
-  } finally {
+    return {
+      url: server.url,
+      close: async () => {
+        try {
+          await server.close();
+        } finally {
+          await snapshots.close();
+        }
+      },
+    };
+  } catch (error) {
     await snapshots.close();
+    throw error;
   }
 }

@@ -4,6 +4,8 @@ import { formatStatusTable } from '../render-runs.ts';
 import { formatMonitoringStatus } from '../../monitoring/format-status.ts';
 import { readMonitoringStatus } from '../../monitoring/status.ts';
 import { print } from '../print.ts';
+import { SchedulerKeys } from '../../scheduler/keys.ts';
+import { formatSchedulerStatus, readSchedulerStatus } from '../../scheduler/status.ts';
 
 export async function status(file: string, options: { json?: boolean }): Promise<void> {
   const pipeline = await loadPipeline(file);
@@ -15,10 +17,15 @@ export async function status(file: string, options: { json?: boolean }): Promise
       orchestratorSettings().keyPrefix,
       { recent: 5 },
     );
+    const scheduler = await readSchedulerStatus(
+      orchestrator.redis,
+      new SchedulerKeys(orchestrator.settings.keyPrefix),
+      pipeline,
+    );
     print(
       options.json,
-      { assets, monitoring },
-      `${formatStatusTable(assets)}\n\n${formatMonitoringStatus(monitoring)}`,
+      { assets, monitoring, scheduler },
+      `${formatStatusTable(assets)}\n\n${formatSchedulerStatus(scheduler)}\n\n${formatMonitoringStatus(monitoring)}`,
     );
   } finally {
     await orchestrator.close();

@@ -1,26 +1,47 @@
-import { loadPipeline } from '../../config/index.ts';
+import { loadPipeline, type LoadedPipeline } from '../../config/index.ts';
+import { ConfigWatcher } from '../../config/watch.ts';
 import { AssetWorker, type WorkerObserver } from '../../jobs/index.ts';
 import type { OrchestratorMetrics } from '../../monitoring/metrics/orchestrator.ts';
 import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';
-import { createLogger } from '../../shared/logger.ts';
+import { createLogger, type Logger } from '../../shared/logger.ts';
 
 export async function worker(file: string, options: { concurrency: number }): Promise<void> {
   const pipeline = await loadPipeline(file);
   const logger = createLogger('worker');
   const published = await publishProcessMetrics('worker', { logger });
-  const assetWorker = new AssetWorker({
-    pipeline,
+  const assetWorker = createAssetWorker(pipeline, {
     concurrency: options.concurrency,
     logger,
-    observer: metricsObserver(published.metrics.orchestrator()),
+    metrics: published.metrics.orchestrator(),
+  });
+  // Asset definitions follow edits of the config file without a restart.
+  const watcher = new ConfigWatcher({
+    file,
+    initial: pipeline,
+    logger,
+    onApplied: (next) => assetWorker.usePipeline(next),
   });
   try {
     await assetWorker.start();
     await untilSignalled(assetWorker);
   } finally {
+    await watcher.close();
     await assetWorker.close();
     await published.close();
   }
+}
+
+/** A worker that records run, materialization and check metrics as it finishes them. */
+export function createAssetWorker(
+  pipeline: LoadedPipeline,
+  options: { concurrency: number; logger: Logger; metrics: OrchestratorMetrics },
+): AssetWorker {
+  return new AssetWorker({
+    pipeline,
+    concurrency: options.concurrency,
+    logger: options.logger,
+    observer: metricsObserver(options.metrics),
+  });
 }
 
 /** Run, materialization and check counters for /metrics, recorded as the worker finishes them. */

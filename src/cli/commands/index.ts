@@ -11,6 +11,7 @@ import { registerWorkerCommand } from './worker.ts';
 import { registerMonitorCommand } from './monitor.ts';
 import { registerServeCommand } from './serve.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerSchedulerCommands } from './scheduler.ts';
 
 /**
  * Every subcommand registers here; each lives in its own module beside this one. A command
@@ -29,5 +30,6 @@ export function registerCommands(program: Command): void {
   registerWorkerCommand(program);
   registerMonitorCommand(program);
   registerServeCommand(program);
+  registerSchedulerCommands(program);
   registerDemoCommand(program);
 }

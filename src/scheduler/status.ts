@@ -1,0 +1,75 @@
+import type { LoadedPipeline } from '../config/load.ts';
+import type { Redis } from '../redis/connection.ts';
+import type { SchedulerKeys } from './keys.ts';
+import type { StoredDecision } from './state.ts';
+
+/** What `strata status` and /api/status show of the scheduler. */
+export interface SchedulerStatus {
+  /** The holder of the leader lease, if any scheduler runs. */
+  leader: string | undefined;
+  /** The config the leader applied last. */
+  applied: { hash: string; file: string; appliedAt: number } | undefined;
+  /** The latest rejected edit, until a valid one is applied. */
+  configError: { message: string; at: number } | undefined;
+  /** This process's config file hash differs from the leader's applied one. */
+  differsFromLeader: boolean;
+  localHash: string;
+  decisions: StoredDecision[];
+}
+
+export async function readSchedulerStatus(
+  redis: Redis,
+  keys: SchedulerKeys,
+  pipeline: LoadedPipeline,
+): Promise<SchedulerStatus> {
+  const [leaderToken, config, decisions] = await Promise.all([
+    redis.get(keys.leader()),
+    redis.hgetall(keys.config()),
+    redis.hgetall(keys.decision()),
+  ]);
+  const applied = config.hash
+    ? { hash: config.hash, file: config.file ?? '', appliedAt: Number(config.appliedAt ?? 0) }
+    : undefined;
+  return {
+    // Lease tokens are "<holder>/<nonce>": the holder part names the process.
+    leader: leaderToken ? leaderToken.slice(0, leaderToken.lastIndexOf('/')) : undefined,
+    applied,
+    configError: config.error
+      ? { message: config.error, at: Number(config.errorAt ?? 0) }
+      : undefined,
+    differsFromLeader: applied !== undefined && applied.hash !== pipeline.sourceHash,
+    localHash: pipeline.sourceHash,
+    decisions: pipeline.graph.order.flatMap((key) => {
+      const raw = decisions[key];
+      return raw ? [JSON.parse(raw) as StoredDecision] : [];
+    }),
+  };
+}
+
+export function formatSchedulerStatus(status: SchedulerStatus, now = Date.now()): string {
+  const lines = ['Scheduler'];
+  lines.push(`  leader: ${status.leader ?? 'none running'}`);
+  if (status.applied) {
+    lines.push(
+      `  config: ${status.applied.hash} applied ${new Date(status.applied.appliedAt).toISOString()}` +
+        (status.differsFromLeader
+          ? ` — this file (${status.localHash}) differs from the leader's: replicas disagree until it reloads`
+          : ''),
+    );
+  }
+  if (status.configError) {
+    lines.push(`  config error (the last good config keeps running):`);
+    for (const line of status.configError.message.split('\n').slice(0, 10))
+      lines.push(`    ${line}`);
+  }
+  if (status.decisions.length > 0) {
+    lines.push('  last decisions:');
+    for (const d of status.decisions) {
+      const ago = Math.max(0, Math.round((now - d.at) / 1000));
+      lines.push(
+        `    ${d.asset}: ${d.action}${d.trigger ? ` (${d.trigger})` : ''}, ${ago}s ago: ${d.reason}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
