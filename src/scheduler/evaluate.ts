@@ -79,8 +79,10 @@ export function evaluateAutomation(input: EvaluationInput): Evaluation {
   const stateOf = (key: string): AssetState => state.get(key) ?? EMPTY_STATE;
   const reachable = projectedDataTimes(graph, stateOf);
   const leads = new Map<string, number>();
+  const blockedBy = new Map<string, string>();
 
   for (const key of graph.order) {
+    noteBlockedUpstream(key);
     const spec = assets.get(key);
     if (!spec || !isAutomated(spec)) continue;
     const s = stateOf(key);
@@ -101,12 +103,15 @@ export function evaluateAutomation(input: EvaluationInput): Evaluation {
       continue;
     }
     const needed = wanted.trigger === 'freshness' ? staleUpstream(key) : [];
-    const busy = needed.find((u) => stateOf(u).inFlight);
-    if (busy) {
+    const held = needed.find((u) => stateOf(u).inFlight || decisions.get(u)?.action === 'wait');
+    if (held) {
+      const why = stateOf(held).inFlight
+        ? 'is already running'
+        : `waits: ${decisions.get(held)?.reason}`;
       decisions.set(key, {
         asset: key,
         action: 'wait',
-        reason: `${wanted.reason}; ${busy} is already running`,
+        reason: `${wanted.reason}; ${held} ${why}`,
       });
       continue;
     }
@@ -135,9 +140,7 @@ export function evaluateAutomation(input: EvaluationInput): Evaluation {
   /** Reasons that stop automation before any need is considered. */
   function holdReason(key: string, spec: AssetSpec, s: AssetState): Decision | undefined {
     if (s.inFlight) return { asset: key, action: 'wait', reason: 'already queued or running' };
-    // A blocked upstream asset re-run in this same run does not hold its dependents back: if it
-    // fails again they are skipped, never run on its failed output.
-    const blockedDep = spec.deps.find((d) => stateOf(d).blocked && !due.has(d));
+    const blockedDep = blockedBy.get(key);
     if (blockedDep) {
       const why = stateOf(blockedDep).blockedReason;
       return {
@@ -147,6 +150,22 @@ export function evaluateAutomation(input: EvaluationInput): Evaluation {
       };
     }
     return undefined;
+  }
+
+  /**
+   * Records the failed asset, anywhere upstream, that holds `key` back. A blocked asset re-run
+   * in this same run does not hold its dependents back: if it fails again they are skipped,
+   * never run on its failed output.
+   */
+  function noteBlockedUpstream(key: string): void {
+    for (const dep of graph.depsOf(key)) {
+      if (due.has(dep)) continue;
+      const blocker = stateOf(dep).blocked ? dep : blockedBy.get(dep);
+      if (blocker) {
+        blockedBy.set(key, blocker);
+        return;
+      }
+    }
   }
 
   /** onUpstream: an upstream asset has data newer than this asset's latest materialization. */

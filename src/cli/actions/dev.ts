@@ -27,31 +27,31 @@ export async function dev(
 
     const worker = createAssetWorker(pipeline, {
       concurrency: options.concurrency,
-      logger: logger.child({ role: 'worker' }),
+      logger: logger.child({ service: 'worker' }),
       metrics: published.metrics.orchestrator(),
     });
     await worker.start();
     stops.push(['worker', () => worker.close()]);
 
     const ingestion = await startIngest(pipeline, {
-      logger: logger.child({ role: 'ingest' }),
+      logger: logger.child({ service: 'ingest' }),
       metrics: published.metrics.ingest(),
     });
     await ingestion.service.start();
     stops.push(['ingest', () => ingestion.close()]);
 
     const monitor = await createMonitorRuntime(pipeline, {
-      logger: logger.child({ role: 'monitor' }),
+      logger: logger.child({ service: 'monitor' }),
     });
     monitor.monitor.start();
     stops.push(['monitor', () => monitor.close()]);
 
     const orchestrator = await Orchestrator.connect(pipeline);
     stops.push(['orchestrator', () => orchestrator.close()]);
-    const server = await startServer(orchestrator, binding, logger.child({ role: 'server' }));
+    const server = await startServer(orchestrator, binding, logger.child({ service: 'server' }));
     stops.push(['server', () => server.close()]);
 
-    const scheduler = await startScheduler(file, pipeline, logger.child({ role: 'scheduler' }));
+    const scheduler = await startScheduler(file, pipeline, logger.child({ service: 'scheduler' }));
     stops.push(['scheduler', () => scheduler.close()]);
 
     logger.info(
