@@ -15,6 +15,7 @@ import {
 import { createLogger } from '../../src/shared/logger.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { createTestTopic, endOffsets, Resources, testKafka } from './ingest-support.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
 const EVERY_SECOND = `version: 1
@@ -250,5 +251,72 @@ describe('cron schedules as BullMQ job schedulers (real Redis, real BullMQ)', ()
     expect(ticks[1]?.at).toBeGreaterThan(recoveredAt);
     const runs = await scheduledRuns(sandbox, pipeline);
     expect(runs.filter((r) => r.createdAt < recoveredAt)).toHaveLength(0);
+  });
+
+  it('a produce schedule sends one tick of prices per tick, and a stalled tick once', async () => {
+    const resources = new Resources();
+    try {
+      const topic = await createTestTopic(resources, testKafka(), 1);
+      const pipeline = sandbox.pipeline(`version: 1
+assets:
+  source:
+    kind: noop
+kafka:
+  topic: ${topic.topic}
+  partitions: 1
+produce:
+  source: simulated
+  coins: [bitcoin, ethereum]
+schedules:
+  prices:
+    cron: '* * * * * *'
+    task: produce
+`);
+      const leader = await start(pipeline);
+      await leader.reconcile(pipeline);
+      await leader.close();
+      services.splice(0);
+
+      // As above: a process takes a tick, sends its prices and dies before completing the job.
+      const crashed = new Worker<TickData>(schedulesQueueName(sandbox.settings.keyPrefix), null, {
+        connection: { url: serviceSettings().redisUrl, maxRetriesPerRequest: null },
+        prefix: sandbox.settings.queuePrefix,
+        lockDuration: sandbox.settings.lockDurationMs,
+      });
+      const redis = new Redis(serviceSettings().redisUrl);
+      resources.add(async () => {
+        await crashed.close();
+        redis.disconnect();
+      });
+      const job = await waitFor('a tick taken', () =>
+        crashed.getNextJob(randomUUID(), { block: true }),
+      );
+      const first = await runTick(job, {
+        orchestrator: await sandbox.connect(pipeline),
+        redis,
+        keyPrefix: sandbox.settings.keyPrefix,
+        pipeline: () => pipeline,
+        kafkaBrokers: serviceSettings().kafkaBrokers,
+        logger,
+      });
+      expect(first).toMatchObject({ created: true, messages: 2 });
+
+      const ticks: ScheduleTick[] = [];
+      await start(pipeline, (tick) => ticks.push(tick));
+      await waitFor('the stalled tick and two more', () => {
+        const again = ticks.some((t) => t.jobId === job.id);
+        return again && ticks.filter((t) => t.jobId !== job.id).length >= 2;
+      });
+      for (const service of services.splice(0)) await service.close();
+
+      expect(ticks.find((t) => t.jobId === job.id)).toMatchObject({ created: false });
+      const sent = ticks.filter((t) => t.jobId !== job.id);
+      for (const tick of sent) expect(tick).toMatchObject({ created: true, messages: 2 });
+      // Two prices per tick that sent, the stalled one counted once.
+      const offsets = await endOffsets(topic);
+      expect([...offsets.values()].reduce((a, b) => a + b, 0)).toBe(2 * (sent.length + 1));
+    } finally {
+      await resources.release();
+    }
   });
 });
