@@ -19,7 +19,7 @@ export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
 export type AssetRunState =
   'pending' | 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 
-const checkResultSchema = z.object({
+export const checkResultSchema = z.object({
   name: z.string(),
   source: z.enum(['dbt', 'yaml']),
   type: z.string(),

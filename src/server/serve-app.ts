@@ -4,6 +4,7 @@ import { apiRouter, type RunSource } from './api-routes.ts';
 import { createApp, type AppOptions } from './app.ts';
 import { bullBoardRouter } from './bull-board.ts';
 import { RedisKeys } from '../jobs/keys.ts';
+import { openApiDocument } from './api/openapi.ts';
 import { detailApiRouter } from './detail-api-routes.ts';
 import { LiveFeed } from './live/feed.ts';
 import { sseRoute, type SseOptions } from './live/sse-route.ts';
@@ -55,6 +56,10 @@ export function createServeApp(options: ServeAppOptions): Express {
     });
   });
   app.locals[BEFORE_CLOSE] = [live.closeAll];
+  let openApi: Record<string, unknown> | undefined;
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json((openApi ??= openApiDocument()));
+  });
   app.use(
     QUEUES_PATH,
     bullBoardRouter(options.queue, {

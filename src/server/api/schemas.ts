@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import {
+  checkResultSchema,
+  materializationSchema,
+  runAssetInfoSchema,
+  runMetaSchema,
+} from '../../jobs/run-model.ts';
+
+/**
+ * The JSON the API answers with, as zod schemas: the OpenAPI document at /api/openapi.json is
+ * generated from these (and from the query schemas the routes parse with), so it cannot drift
+ * from what the code reads and writes.
+ */
+
+export const errorSchema = z.object({ error: z.string() });
+
+const RUN_STATUS = z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']);
+const ASSET_RUN_STATE = z.enum([
+  'pending',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+]);
+const millis = z.number().describe('milliseconds since the epoch');
+
+export const assetViewSchema = z.object({
+  key: z.string(),
+  kind: z.string(),
+  lastRunId: z.string().nullable(),
+  lastStatus: z.enum(['succeeded', 'failed']).nullable(),
+  lastMaterializedAt: millis.nullable(),
+  lastSuccessAt: millis.nullable(),
+  dataTime: millis.nullable(),
+  freshness: z.enum(['fresh', 'warn', 'fail', 'unknown']),
+  checks: z.array(checkResultSchema),
+  blocked: z.boolean(),
+  blockedReason: z.string().nullable(),
+  error: z.string().nullable(),
+  description: z.string().nullable(),
+  group: z.string().nullable(),
+  tags: z.array(z.string()),
+  deps: z.array(z.string()),
+  outcome: z.enum(['succeeded', 'failed', 'skipped', 'cancelled', 'running', 'queued', 'never']),
+  latestRun: z.object({ id: z.string(), state: ASSET_RUN_STATE }).nullable(),
+});
+
+export const runRecordSchema = runMetaSchema.extend({
+  id: z.string(),
+  status: RUN_STATUS,
+  createdAt: millis,
+  startedAt: millis.optional(),
+  endedAt: millis.optional(),
+  assetStates: z.array(
+    z.object({ key: z.string(), state: ASSET_RUN_STATE, info: runAssetInfoSchema }),
+  ),
+});
+
+export const runEventSchema = z.object({
+  id: z.string().describe('stream entry id'),
+  type: z.string(),
+  asset: z.string().optional(),
+  detail: z.record(z.string(), z.unknown()),
+  at: millis,
+});
+
+export const materializationViewSchema = z.object({
+  runId: z.string(),
+  trigger: z.enum(['manual', 'schedule', 'freshness', 'upstream']).nullable(),
+  status: materializationSchema.shape.status,
+  worker: z.string(),
+  attempt: z.number(),
+  enqueuedAt: millis,
+  startedAt: millis,
+  endedAt: millis,
+  durationMs: z.number(),
+  dataTime: millis.nullable(),
+  rows: z.number().nullable(),
+  checks: z.array(checkResultSchema),
+  error: z.string().nullable(),
+});
+
+export const assetDetailSchema = z.object({
+  asset: assetViewSchema,
+  dependents: z.array(z.string()),
+  policy: z.object({ warnAfterMs: z.number().nullable(), failAfterMs: z.number().nullable() }),
+  warnAt: millis.nullable(),
+  failAt: millis.nullable(),
+  model: z.string().nullable(),
+  materializations: z.array(materializationViewSchema),
+  generatedAt: millis,
+});
+
+export const liveEventSchema = z.object({
+  runId: z.string(),
+  type: z.string(),
+  asset: z.string().optional(),
+  at: millis,
+});
+
+export const liveStatsSchema = z.object({
+  listeners: z.number(),
+  openStreams: z.number(),
+  reading: z.boolean(),
+  trackedRuns: z.number(),
+});
+
+export const startedRunSchema = z.object({ runId: z.string(), assets: z.array(z.string()) });
