@@ -1,5 +1,4 @@
 import type { LoadedPipeline } from '../../config/load.ts';
-import { withDuckDb } from '../../engines/duckdb/index.ts';
 
 /**
  * Counts the rows a check query returns, on the pipeline's warehouse. The caller holds the
@@ -11,13 +10,16 @@ export function warehouseRowCounter(
 ): ((sql: string) => Promise<number>) | undefined {
   if (pipeline.engine.kind !== 'duckdb') return undefined;
   const file = pipeline.engine.duckdbPath;
-  return (sql) =>
-    withDuckDb(file, async (db) => {
+  return async (sql) => {
+    // Imported here, not above: a worker loads DuckDB only once it runs a SQL check.
+    const { withDuckDb } = await import('../../engines/duckdb/index.ts');
+    return withDuckDb(file, async (db) => {
       const rows = await db.query<{ n: number }>(
         `select count(*) as n from (${stripSemicolon(sql)}) as failing_rows`,
       );
       return Number(rows[0]?.n ?? 0);
     });
+  };
 }
 
 function stripSemicolon(sql: string): string {

@@ -21,9 +21,12 @@ export async function worker(file: string, options: { concurrency: number }): Pr
     logger,
     onApplied: (next) => assetWorker.usePipeline(next),
   });
+  // Listening from before start(): a SIGTERM that arrives as the worker comes up (a deploy, a
+  // test that saw "worker started") still stops it gracefully once it is up.
+  const signalled = stopRequested(assetWorker);
   try {
     await assetWorker.start();
-    await untilSignalled(assetWorker);
+    await signalled;
   } finally {
     await watcher.close();
     await assetWorker.close();
@@ -59,19 +62,17 @@ function metricsObserver(metrics: OrchestratorMetrics): WorkerObserver {
 }
 
 /**
- * First SIGTERM/SIGINT: stop taking jobs and let running ones finish within the grace time
- * (STRATA_SHUTDOWN_GRACE_MS), then hand the rest back. A second signal hands back at once.
+ * Resolves on the first SIGTERM/SIGINT: the worker then stops taking jobs and lets running ones
+ * finish within the grace time (STRATA_SHUTDOWN_GRACE_MS) before handing the rest back. A second
+ * signal hands back at once.
  */
-function untilSignalled(worker: AssetWorker): Promise<void> {
-  return new Promise((resolve, reject) => {
+function stopRequested(worker: AssetWorker): Promise<void> {
+  return new Promise((resolve) => {
     let signals = 0;
     const onSignal = (): void => {
       signals += 1;
-      if (signals > 1) {
-        worker.handBackNow();
-        return;
-      }
-      worker.close().then(resolve, reject);
+      if (signals === 1) resolve();
+      else worker.handBackNow();
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
