@@ -113,7 +113,8 @@ export class ScheduleService {
   /**
    * Leader only: makes BullMQ's job schedulers match the config's enabled schedules. Upserts
    * what is new or changed (in place: the pending tick is replaced, never removed first),
-   * removes what is gone, leaves unchanged schedules alone. Logs and returns the changes.
+   * removes what is gone, leaves unchanged schedules alone. Returns the changes, for the
+   * caller to log (the scheduler logs each description).
    */
   reconcile(pipeline: LoadedPipeline): Promise<ScheduleChange[]> {
     const next = this.reconciling.then(
@@ -145,8 +146,6 @@ export class ScheduleService {
         );
     }
     for (const name of plan.removals) await this.queue.removeJobScheduler(name);
-    for (const change of plan.changes)
-      this.options.logger.info({ schedule: change.name }, change.description);
     return plan.changes;
   }
 
