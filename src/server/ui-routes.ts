@@ -11,6 +11,8 @@ import { renderRunPage } from './ui/run-page.ts';
 import { renderRunsPage } from './ui/runs-page.ts';
 import { ASSET_KEY, historyQuerySchema, readAssetDetail } from './views/asset-detail.ts';
 import { listRuns, readRunDetail, runsQuerySchema } from './views/runs.ts';
+import { readSchedulesView } from './views/schedules.ts';
+import { renderSchedulesPage } from './ui/schedules-page.ts';
 
 export interface UiOptions extends RunSource {
   redis: Redis;
@@ -83,6 +85,15 @@ export function uiRouter(options: UiOptions): Router {
       }),
       parsed.success ? 200 : 400,
     );
+  });
+
+  router.get('/schedules', async (_req, res) => {
+    const view = await readSchedulesView(options, options.redis, options.keyPrefix);
+    sendPage(res, renderSchedulesPage(view, options.signOut));
+  });
+
+  router.get('/api/schedules', async (_req, res) => {
+    res.json(await readSchedulesView(options, options.redis, options.keyPrefix));
   });
 
   router.get('/runs/:id', async (req, res, next) => {

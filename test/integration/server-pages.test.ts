@@ -19,6 +19,11 @@ assets:
   sink:
     kind: noop
     deps: [source]
+schedules:
+  hourly:
+    cron: '0 * * * *'
+    select: +sink
+    description: every hour on the hour
 `;
 
 describe('asset page, run page, runs list, operations and live events (real Redis and workers)', () => {
@@ -210,5 +215,33 @@ describe('asset page, run page, runs list, operations and live events (real Redi
         JSON.stringify(await stats()) ===
         JSON.stringify({ listeners: 0, openStreams: 0, reading: false, trackedRuns: 0 }),
     );
+  });
+
+  it('lists schedules with their next fire time and last runs, and the scheduler state', async () => {
+    const { orchestrator, server } = await setup();
+    const run = await orchestrator.waitForRun(
+      (
+        await orchestrator.submit({
+          selection: '+sink',
+          trigger: 'schedule',
+          reason: 'schedule hourly, tick of 2026-01-01T00:00:00.000Z',
+        })
+      ).runId,
+    );
+    const view = (await (await fetch(`${server.url}/api/schedules`)).json()) as {
+      scheduler: { leader?: string };
+      schedules: Array<{ name: string; nextFireAt: number; lastRuns: Array<{ id: string }> }>;
+    };
+    expect(view.scheduler.leader).toBeUndefined();
+    expect(view.schedules.map((s) => s.name)).toEqual(['hourly']);
+    const next = view.schedules[0]!.nextFireAt;
+    expect(next % 3_600_000).toBe(0);
+    expect(next - Date.now()).toBeGreaterThan(0);
+    expect(next - Date.now()).toBeLessThanOrEqual(3_600_000);
+    expect(view.schedules[0]!.lastRuns.map((r) => r.id)).toEqual([run.id]);
+    const page = await (await fetch(`${server.url}/schedules`)).text();
+    expect(page).toContain('<tr data-schedule="hourly">');
+    expect(page).toContain(`href="/runs/${run.id}"`);
+    expect(page).toContain('No scheduler holds the lease');
   });
 });

@@ -11,6 +11,7 @@ import {
   liveStatsSchema,
   runEventSchema,
   runRecordSchema,
+  scheduleViewSchema,
   startedRunSchema,
 } from './schemas.ts';
 
@@ -125,6 +126,19 @@ export function openApiDocument(): Record<string, unknown> {
           firing: records,
           pending: records,
           recent: records,
+        }),
+      ),
+    },
+  });
+  route('get', '/api/schedules', 'Schedules with next fire times, the scheduler, its decisions', {
+    responses: {
+      200: json(
+        'the schedules page data',
+        z.object({
+          scheduler: z.record(z.string(), z.unknown()),
+          schedules: z.array(scheduleViewSchema),
+          recentDecisions: records,
+          generatedAt: z.number(),
         }),
       ),
     },

@@ -108,3 +108,14 @@ export const liveStatsSchema = z.object({
 });
 
 export const startedRunSchema = z.object({ runId: z.string(), assets: z.array(z.string()) });
+
+export const scheduleViewSchema = z.object({
+  name: z.string(),
+  cron: z.string(),
+  timezone: z.string(),
+  description: z.string().nullable(),
+  target: z.string(),
+  enabled: z.boolean(),
+  nextFireAt: millis.nullable(),
+  lastRuns: z.array(z.object({ id: z.string(), status: RUN_STATUS, createdAt: millis })),
+});

@@ -53,7 +53,7 @@ function pageHeader(signOut: boolean): string {
     ? '<form method="post" action="/logout"><button type="submit">Sign out</button></form>'
     : '';
   return `<header><h1><a href="/">Strata</a></h1><nav>
-<a href="/">Asset graph</a><a href="/runs">Runs</a><a href="/queues">Queues</a><a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a>
+<a href="/">Asset graph</a><a href="/runs">Runs</a><a href="/schedules">Schedules</a><a href="/queues">Queues</a><a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a>
 </nav>${form}</header>`;
 }
 
