@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalObjectStore, S3ObjectStore, type ObjectStore } from '../../src/storage/index.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
   IngestProcess,
@@ -39,6 +40,7 @@ describe('ingest killed with SIGKILL mid-stream', () => {
   it.each(['local', 's3'] as const)(
     'lands every record exactly once across repeated kills and restarts (%s)',
     async (kind) => {
+      const random = seededRandom(); // the kill points; a failure prints the seed to replay them
       const t = await createTestTopic(resources, testKafka(), 3);
       const dir = await tempDir(resources, 'crash');
       const { lake, store } = await openLake(kind, dir);
@@ -63,7 +65,7 @@ describe('ingest killed with SIGKILL mid-stream', () => {
           async () => (await readLake(store)).length > landedBefore,
           30_000,
         );
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 800));
+        await new Promise((resolve) => setTimeout(resolve, random.next() * 800));
         await ingest.kill();
       }
 

@@ -137,9 +137,24 @@ async function readTopic(topic: string, expected: number, admin: Admin): Promise
     await admin.deleteGroups([groupId]);
   });
   await consumer.subscribe({ topic, fromBeginning: true });
-  await consumer.run({ eachMessage: ({ message }) => Promise.resolve(void seen.push(message)) });
-  await waitFor(`${expected} dead letters`, () => seen.length >= expected, 30_000);
-  await new Promise((resolve) => setTimeout(resolve, 500)); // a duplicate would show up here
+  // Read to the end of the topic as it stands (ingest has closed: nothing more is written), so
+  // a duplicate dead letter would be among what was read, not still on its way.
+  const ends = new Map(
+    (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]),
+  );
+  const next = new Map<number, number>();
+  await consumer.run({
+    eachMessage: ({ partition, message }) => {
+      seen.push(message);
+      next.set(partition, Number(message.offset) + 1);
+      return Promise.resolve();
+    },
+  });
+  await waitFor(
+    `${topic} read to its end (${expected} dead letters expected)`,
+    () => [...ends].every(([partition, end]) => (next.get(partition) ?? 0) >= end),
+    30_000,
+  );
   await consumer.stop();
   return seen;
 }

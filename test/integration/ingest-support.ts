@@ -132,6 +132,29 @@ export async function sendValid(t: TestTopic, from: number, count: number): Prom
  * Sends `total` valid records in chunks of `chunk`, one chunk every 100 ms, so that records keep
  * arriving while a test starts, kills and stops ingest processes.
  */
+/**
+ * Sends chunks of sequenced records every 100 ms until `stop` aborts; `done` resolves with how
+ * many were sent. Unlike a fixed total, production outlasts every step of a test however slow the
+ * machine is, so a step waiting for a member to claim a partition or land records always has
+ * records to wait for.
+ */
+export function produceUntil(
+  t: TestTopic,
+  chunk: number,
+  stop: AbortSignal,
+): { sent: () => number; done: Promise<number> } {
+  let sent = 0;
+  const done = (async () => {
+    while (!stop.aborted) {
+      await sendValid(t, sent, chunk);
+      sent += chunk;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return sent;
+  })();
+  return { sent: () => sent, done };
+}
+
 export async function produceSteadily(t: TestTopic, total: number, chunk: number): Promise<void> {
   for (let sent = 0; sent < total; sent += chunk) {
     await sendValid(t, sent, Math.min(chunk, total - sent));

@@ -7,9 +7,8 @@ import { AssetQueue } from '../../src/jobs/queue.ts';
 import { closeRedis, connectRedis, type Redis } from '../../src/redis/connection.ts';
 import { RunStore } from '../../src/jobs/run-store.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function graphOf(deps: Record<string, string[]>): AssetGraph {
   return new AssetGraph(new Map(Object.entries(deps).map(([key, d]) => [key, { key, deps: d }])));
@@ -165,19 +164,27 @@ describe('run state, leases and pools in Redis', () => {
   });
 
   it('grants a lease to one holder at a time, with increasing fences, until release or expiry', async () => {
-    const leases = new AssetLeases(redis, keys, 300);
+    // Leases that must not expire during the test are long; the one that must expire is short,
+    // and the test waits for Redis to expire it instead of sleeping past its TTL.
+    const leases = new AssetLeases(redis, keys, 30_000);
+    const shortLived = new AssetLeases(redis, keys, 1_000);
     const first = await leases.acquire('asset', 'w1');
     expect(first).toBeDefined();
     expect(await leases.acquire('asset', 'w2')).toBeUndefined();
     expect(await first!.renew()).toBe(true);
 
     await first!.release();
-    const second = await leases.acquire('asset', 'w2');
+    const second = await shortLived.acquire('asset', 'w2');
     expect(second!.fence).toBe(first!.fence + 1);
 
     // w2 dies without releasing: its lease expires by itself, and a late release by the dead
     // holder must not delete the next holder's lease.
-    await sleep(400);
+    await waitFor(
+      'the lease of w2 expired in Redis',
+      async () => (await redis.exists(keys.lease('asset'))) === 0,
+      30_000,
+      50,
+    );
     expect(await second!.renew()).toBe(false);
     const third = await leases.acquire('asset', 'w3');
     expect(third).toBeDefined();
@@ -193,14 +200,16 @@ describe('run state, leases and pools in Redis', () => {
     for (let i = 1; i < intervals.length; i++) {
       expect(intervals[i]!.start).toBeGreaterThanOrEqual(intervals[i - 1]!.end);
     }
-    expect(intervals[1]!.end - intervals[1]!.start).toBe(300);
+    expect(intervals[1]!.end - intervals[1]!.start).toBe(1_000);
   });
 
   it('caps a pool across holders, all-or-nothing over several pools, and frees a dead holder at expiry', async () => {
-    const pools = new Pools(redis, keys, 300);
+    // As with leases: long slots, except the one whose expiry the test waits for in Redis.
+    const pools = new Pools(redis, keys, 30_000);
+    const shortLived = new Pools(redis, keys, 1_000);
     const limits = new Map([['dbt', 2]]);
     const a = await pools.acquire(limits, 'a');
-    const b = await pools.acquire(limits, 'b');
+    const b = await shortLived.acquire(limits, 'b');
     expect(a && b).toBeDefined();
     expect(await pools.acquire(limits, 'c')).toBeUndefined();
 
@@ -218,8 +227,19 @@ describe('run state, leases and pools in Redis', () => {
 
     await a!.release();
     expect(await pools.acquire(limits, 'c')).toBeDefined();
-    // b stops renewing (its worker died): after the TTL its slot is free again.
-    await sleep(400);
+    // b stops renewing (its worker died): once Redis's clock passes its expiry, its slot is free.
+    await waitFor(
+      'the slot of b past its expiry by Redis time',
+      async () => {
+        const [score, [seconds, micros]] = await Promise.all([
+          redis.zscore(keys.pool('dbt'), 'b'),
+          redis.time(),
+        ]);
+        return Number(score) < Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+      },
+      30_000,
+      50,
+    );
     expect(await b!.renew()).toBe(false);
     expect(await pools.acquire(limits, 'e')).toBeDefined();
   });

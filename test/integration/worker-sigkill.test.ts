@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/wait.ts';
 import { createSandbox, type Sandbox, type WorkerProcess } from './orchestrator-harness.ts';
 
 const YAML = `version: 1
@@ -102,10 +103,15 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
         }
       },
     });
-    // Give the woken worker time to finish its stale attempt before looking at what it recorded.
-    await new Promise((r) => setTimeout(r, 2_000));
     expect(victim).toBeDefined();
     expect(resumed).toBe(true);
+    // The woken worker tried to finish its stale attempt and was fenced off: only once it has
+    // is "it recorded nothing" worth checking.
+    await waitFor(
+      'the woken worker fenced off',
+      () => victim!.output().includes('lost the lease of slow'),
+      30_000,
+    );
     expect(run.status).toBe('succeeded');
 
     const mats = (await orchestrator.events.materializations('slow')).filter(
