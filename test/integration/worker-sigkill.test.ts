@@ -87,6 +87,7 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
     const { workers, orchestrator, runId } = await runOnThreeWorkers();
     let victim: WorkerProcess | undefined;
     let resumed = false;
+    let outputAtResume = 0;
     const run = await orchestrator.waitForRun(runId, {
       noWorkerTimeoutMs: 10_000,
       onEvent: (event) => {
@@ -99,18 +100,23 @@ describe('a worker SIGKILLed or stalled mid-materialization', () => {
           // Another worker took over the lease and is materializing now. Wake the stalled one:
           // its sleep is long over, so it tries to record its result while the asset is running.
           resumed = true;
+          outputAtResume = victim.output().length;
           victim.child.kill('SIGCONT');
         }
       },
     });
     expect(victim).toBeDefined();
     expect(resumed).toBe(true);
-    // The woken worker tried to finish its stale attempt and was fenced off: only once it has
-    // is "it recorded nothing" worth checking.
+    // The woken worker tried to finish its stale attempt and was refused (its lease renewal or
+    // its result write fenced, or BullMQ's lock gone): only once it has is "it recorded nothing"
+    // worth checking.
     await waitFor(
-      'the woken worker fenced off',
-      () => victim!.output().includes('lost the lease of slow'),
-      30_000,
+      'the woken worker to fail its stale attempt',
+      () =>
+        /lost the lease of slow|"msg":"job failed"|"msg":"worker error"/.test(
+          victim!.output().slice(outputAtResume),
+        ),
+      60_000,
     );
     expect(run.status).toBe('succeeded');
 
