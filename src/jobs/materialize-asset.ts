@@ -69,8 +69,17 @@ function guard(deps: ProcessorDeps, held: HeldJob, abort: AbortController): () =
     {
       intervalMs: Math.max(50, Math.floor(ttlMs / 3)),
       ttlMs,
-      onLost: (reason) =>
-        abort.abort(new LeaseLostError(`lost the lease of ${held.spec.key}: ${reason}`)),
+      // The claim that granted the lease was sent just after this was taken.
+      provenAt: held.info.startedAt,
+      onLost: (reason) => {
+        // Another worker may hold the lease soon: stop the materializer (a dbt subprocess gets
+        // its stop signal) while the lease's remaining time still covers the shutdown.
+        deps.logger.warn(
+          { asset: held.spec.key, runId: held.job.data.runId, worker: deps.workerId, reason },
+          'lease lost: aborting the materialization',
+        );
+        abort.abort(new LeaseLostError(`lost the lease of ${held.spec.key}: ${reason}`));
+      },
     },
   );
   const timer = setTimeout(

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { TransientError } from '../shared/errors.ts';
 import { LuaScript } from './lua-script.ts';
 
 /**
@@ -48,7 +49,11 @@ export interface Lease {
   fence: number;
   /** Redis time (ms) when the lease was granted. */
   startedAt: number;
-  /** False once the lease has expired or been taken over: stop working. */
+  /**
+   * False once the lease has expired or been taken over: stop working. Throws
+   * LeaseRenewalTimeoutError when Redis does not answer within the renewal timeout (a cut
+   * network makes commands wait, not fail, on connections that wait out restarts).
+   */
   renew(): Promise<boolean>;
   /** Compare-and-delete; a no-op when already released. */
   release(): Promise<void>;
@@ -75,13 +80,24 @@ export function newLeaseToken(holder: string): string {
   return `${holder.replace(/\s+/g, '-')}/${PROCESS_NONCE}-${tokens.toString(36)}`;
 }
 
+/** A renewal got no answer in time: the lease is unproven, not known lost. */
+export class LeaseRenewalTimeoutError extends TransientError {
+  override readonly name = 'LeaseRenewalTimeoutError';
+}
+
 /** One named lease in Redis. */
 export class RedisLease {
+  /** How long one renewal may wait for Redis; by default a third of the TTL (a renewal period). */
+  readonly renewTimeoutMs: number;
+
   constructor(
     private readonly redis: Redis,
     readonly keys: LeaseKeys,
     readonly ttlMs: number,
-  ) {}
+    options: { renewTimeoutMs?: number } = {},
+  ) {
+    this.renewTimeoutMs = options.renewTimeoutMs ?? Math.max(50, Math.floor(ttlMs / 3));
+  }
 
   /** The lease, or undefined while another holder has it. */
   async acquire(holder: string): Promise<Lease | undefined> {
@@ -105,7 +121,14 @@ export class RedisLease {
       fence,
       startedAt,
       renew: async () =>
-        (await renewScript.run(this.redis, keys, [token, this.ttlMs, fence])) === 1,
+        (await withTimeout(
+          renewScript.run(this.redis, keys, [token, this.ttlMs, fence]),
+          this.renewTimeoutMs,
+          () =>
+            new LeaseRenewalTimeoutError(
+              `renewing lease ${this.keys.lease} got no answer within ${this.renewTimeoutMs} ms`,
+            ),
+        )) === 1,
       release: async () => {
         if (released) return;
         released = true;
@@ -171,4 +194,17 @@ export class LeaderLease {
     this.current = undefined;
     await lease?.release();
   }
+}
+
+/**
+ * `work`, or the error of `onTimeout` after `ms`. The command itself stays queued on its
+ * connection; its late answer is ignored.
+ */
+function withTimeout<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+    timer.unref();
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
