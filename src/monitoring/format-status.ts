@@ -23,16 +23,20 @@ export function formatMonitoringStatus(status: MonitoringStatus, now = Date.now(
 
 /** Text for `strata monitor --once`. */
 export function formatMonitorPass(pass: PassResult): string {
-  if (!pass.leader) return 'another monitor holds the lease; this one did not evaluate';
-  const lines = ['Kafka lag:', ...(pass.lag ?? []).map((r) => `  ${lagLine(r)}`)];
-  if (pass.storage) {
+  const lines = pass.leader
+    ? []
+    : ['Another monitor holds the lease and evaluates; this is a read-only look.'];
+  lines.push('Kafka lag:', ...(pass.lag ?? []).map((r) => `  ${lagLine(r)}`));
+  if (pass.errors?.lag) lines.push(`  error: ${pass.errors.lag}`);
+  if (pass.storage || pass.errors?.storage) {
     lines.push('Storage (objects, bytes per day):');
-    for (const d of pass.storage.days)
+    for (const d of pass.storage?.days ?? [])
       lines.push(`  ${d.day}  ${d.objects} objects  ${d.bytes} bytes`);
+    if (pass.errors?.storage) lines.push(`  error: ${pass.errors.storage}`);
   }
-  const states = pass.alerts?.states ?? [];
+  const states = pass.alerts?.states ?? pass.currentAlerts ?? [];
   lines.push(
-    `Alerts: ${states.filter((s) => s.phase === 'firing').length} firing, ${states.filter((s) => s.phase === 'pending').length} pending`,
+    `Alerts${pass.leader ? '' : ' (as the leader recorded them)'}: ${states.filter((s) => s.phase === 'firing').length} firing, ${states.filter((s) => s.phase === 'pending').length} pending`,
   );
   for (const s of states)
     if (s.phase === 'firing' || s.phase === 'pending')

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type { Pipeline } from '../config/types.ts';
 import { sleep } from '../shared/backoff.ts';
+import { DeadlineExceededError, withDeadline } from '../shared/deadline.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { ObjectStore } from '../storage/index.ts';
@@ -10,6 +11,7 @@ import { AlertEngine, type EvaluationResult } from './alerts/engine.ts';
 import type { Signals } from './alerts/signals.ts';
 import type { AlertSink } from './alerts/sinks.ts';
 import { AlertStore } from './alerts/store.ts';
+import type { AlertState } from './alerts/types.ts';
 import type { AssetHealthSource } from './asset-health.ts';
 import { datumsFromTick } from './cloudwatch/datums.ts';
 import type { CloudWatchPublisher } from './cloudwatch/publisher.ts';
@@ -42,20 +44,35 @@ export interface MonitorOptions {
   intervalMs?: number;
   /** How long the evaluating monitor keeps the lease without renewing; default 3 intervals (min 10 s). */
   leaseTtlMs?: number;
+  /**
+   * How long one collector (lag, storage, asset health, metrics) may take before the pass goes on
+   * without it; default the interval, at least 5 s, at most a third of the lease.
+   */
+  stepTimeoutMs?: number;
   now?: () => number;
 }
 
 export interface PassResult {
+  /** Whether this monitor evaluated: false for a read-only look while another one leads. */
   leader: boolean;
   lag?: GroupLagReport[];
   storage?: StoragePass;
   alerts?: EvaluationResult;
+  /** A read-only look's alert states, as the leader last recorded them. */
+  currentAlerts?: AlertState[];
+  /** Collectors that failed or timed out in this pass, with why. */
+  errors?: Partial<Record<Step, string>>;
 }
+
+type Step = 'lag' | 'storage' | 'assets' | 'metrics' | 'alerts';
 
 /**
  * `strata monitor`: every interval, the monitor holding the Redis lease reads Kafka lag, storage
  * and asset health, evaluates the alert rules and hands metrics to CloudWatch. Other monitors
- * wait as standbys. Each step fails on its own: a Kafka outage must not silence freshness alerts.
+ * wait as standbys. The collectors run side by side, each with a deadline, and each fails on its
+ * own: a hung storage listing or a Kafka outage is reported (log line and
+ * `strata_monitor_errors_total{step}`) while lag and freshness are still evaluated on schedule,
+ * and the pass stays well inside the lease.
  */
 export class Monitor {
   private currentState: MonitorState = 'idle';
@@ -64,7 +81,11 @@ export class Monitor {
   private readonly storage?: StorageStats;
   private readonly history: MetricHistory;
   private readonly engine: AlertEngine;
+  private readonly alertStore: AlertStore;
   private readonly intervalMs: number;
+  private readonly stepTimeoutMs: number;
+  /** A storage refresh still running after its pass gave up on it; the next one waits for it. */
+  private storageRefresh: Promise<StoragePass | undefined> | undefined;
   private readonly now: () => number;
   private readonly stop = new AbortController();
   private loop: Promise<void> | undefined;
@@ -75,12 +96,12 @@ export class Monitor {
     const { monitoring, alerts } = options.pipeline;
     this.now = options.now ?? Date.now;
     this.intervalMs = options.intervalMs ?? monitoring.intervalMs;
+    const leaseTtlMs = options.leaseTtlMs ?? Math.max(10_000, 3 * this.intervalMs);
+    this.stepTimeoutMs =
+      options.stepTimeoutMs ??
+      Math.min(Math.max(5_000, this.intervalMs), Math.floor(leaseTtlMs / 3));
     this.lease = new LeaderLease(
-      new RedisLease(
-        options.redis,
-        leaseKeys(options.keys.lease()),
-        options.leaseTtlMs ?? Math.max(10_000, 3 * this.intervalMs),
-      ),
+      new RedisLease(options.redis, leaseKeys(options.keys.lease()), leaseTtlMs),
       `monitor@${hostname()}:${process.pid}`,
     );
     if (options.kafkaAdmin) {
@@ -103,9 +124,10 @@ export class Monitor {
       });
     }
     this.history = new MetricHistory(longestWindow(alerts.rules) + 3 * this.intervalMs);
+    this.alertStore = new AlertStore(options.redis, options.keys, alerts.historyLimit);
     this.engine = new AlertEngine({
       rules: alerts.rules,
-      store: new AlertStore(options.redis, options.keys, alerts.historyLimit),
+      store: this.alertStore,
       sinks: options.sinks,
       logger: options.logger,
       metrics: options.metrics.monitor(),
@@ -127,14 +149,19 @@ export class Monitor {
     this.loop = this.run();
   }
 
-  /** One pass, as the loop runs it; exported for `strata monitor --once` and tests. */
+  /** One pass, as the loop runs it: a standby returns at once with `leader: false`. */
   async runOnce(): Promise<PassResult> {
     if (!(await this.holdLease())) return { leader: false };
     const now = this.now();
-    const lag = await this.step('lag', () => this.collectLag());
-    const storage = await this.step('storage', async () => this.storage?.refresh());
-    const health = await this.step('assets', () => this.readAssetHealth(now));
-    const metrics = await this.step('metrics', () => this.readMetrics(now));
+    const errors: PassResult['errors'] = {};
+    const [lag, storage, health, metrics] = await Promise.all([
+      this.step('lag', errors, () => this.collectLag(true)),
+      this.step('storage', errors, () => this.refreshStorage()),
+      this.step('assets', errors, () => this.readAssetHealth(now)),
+      this.step('metrics', errors, () => this.readMetrics(now)),
+    ]);
+    // Renewed before evaluating, so a slow pass cannot notify on a lease it no longer holds.
+    if (!(await this.holdLease())) return { leader: false, lag, storage, errors };
     const signals: Signals = {
       now,
       lag,
@@ -142,11 +169,30 @@ export class Monitor {
       dataTimes: health?.dataTimes,
       metrics: metrics ? this.history : undefined,
     };
-    const alerts = await this.step('alerts', () =>
+    const alerts = await this.step('alerts', errors, () =>
       this.engine.evaluate(signals, this.lease.token ?? ''),
     );
     if (alerts && !alerts.committed) this.loseLeadership('lease lost during the pass');
-    return { leader: this.leader, lag, storage, alerts };
+    return { leader: this.leader, lag, storage, alerts, errors };
+  }
+
+  /**
+   * `strata monitor --once`: a full pass when this monitor can lead; otherwise a read-only look
+   * (lag, storage, asset health, and the alert states the leader recorded) that writes nothing,
+   * evaluates nothing and notifies nobody.
+   */
+  async passOrLook(): Promise<PassResult> {
+    const pass = await this.runOnce();
+    if (pass.leader) return pass;
+    const now = this.now();
+    const errors: PassResult['errors'] = {};
+    const [lag, storage, currentAlerts] = await Promise.all([
+      this.step('lag', errors, () => this.collectLag(false)),
+      this.step('storage', errors, () => this.refreshStorage()),
+      this.step('alerts', errors, () => this.alertStore.states()),
+      this.step('assets', errors, () => this.readAssetHealth(now)),
+    ]);
+    return { leader: false, lag, storage, currentAlerts, errors };
   }
 
   /** Graceful stop: finish the current pass, give the lease up, flush CloudWatch. Safe twice. */
@@ -214,7 +260,8 @@ export class Monitor {
     this.lag?.reset();
   }
 
-  private async collectLag(): Promise<GroupLagReport[] | undefined> {
+  /** Reads lag; the leader also records it in Redis for `strata status` and the UI. */
+  private async collectLag(record: boolean): Promise<GroupLagReport[] | undefined> {
     if (!this.lag) return undefined;
     const reports = await this.lag.collect();
     for (const r of reports)
@@ -223,6 +270,7 @@ export class Monitor {
           { group: r.group, topic: r.topic, err: r.error },
           'cannot read consumer lag',
         );
+    if (!record) return reports;
     const ttl = Math.max(30_000, 5 * this.intervalMs);
     await this.options.redis.set(this.options.keys.lag(), JSON.stringify(reports), 'PX', ttl);
     return reports;
@@ -257,12 +305,38 @@ export class Monitor {
     return true;
   }
 
-  private async step<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  /**
+   * Storage listing, one at a time: a listing the previous pass gave up on may still be running
+   * (a store call ends at its own deadline), and two would count the same objects twice.
+   */
+  private refreshStorage(): Promise<StoragePass | undefined> {
+    if (!this.storage) return Promise.resolve(undefined);
+    if (this.storageRefresh)
+      return Promise.reject(new Error('the previous storage listing has not finished yet'));
+    const refresh = this.storage.refresh().finally(() => (this.storageRefresh = undefined));
+    this.storageRefresh = refresh;
+    return refresh;
+  }
+
+  /** Runs one collector within its deadline; a failure is logged, counted and reported, never thrown. */
+  private async step<T>(
+    name: Step,
+    errors: NonNullable<PassResult['errors']>,
+    fn: () => Promise<T>,
+  ): Promise<T | undefined> {
     try {
-      return await fn();
+      return await withDeadline(`monitor ${name} step`, this.stepTimeoutMs, fn);
     } catch (error) {
+      errors[name] = errorMessage(error);
       this.options.metrics.monitor().evaluationErrors.inc({ step: name });
-      this.options.logger.error({ step: name, err: errorMessage(error) }, 'monitor step failed');
+      this.options.logger.error(
+        {
+          step: name,
+          timedOut: error instanceof DeadlineExceededError,
+          err: errorMessage(error),
+        },
+        name === 'storage' ? 'storage error: cannot read storage stats' : 'monitor step failed',
+      );
       return undefined;
     }
   }

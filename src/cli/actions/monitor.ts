@@ -17,7 +17,7 @@ export async function monitor(file: string, options: MonitorCommandOptions): Pro
   const runtime = await createMonitorRuntime(pipeline, { logger, intervalMs });
   try {
     if (options.once) {
-      const pass = await runtime.monitor.runOnce();
+      const pass = await runtime.monitor.passOrLook();
       print(options.json, pass, formatMonitorPass(pass));
       return;
     }
