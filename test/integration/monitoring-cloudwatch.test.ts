@@ -14,6 +14,8 @@ import { CloudWatchPublisher } from '../../src/monitoring/cloudwatch/publisher.t
 import { MetricHistory } from '../../src/monitoring/metrics/history.ts';
 import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
 import { snapshotOf } from '../../src/monitoring/metrics/snapshot.ts';
+import { DeadlineExceededError } from '../../src/shared/deadline.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { awsEndpoint } from './ingest-support.ts';
 import { closedPort, quietLogger, testPipeline, uniqueName } from './monitoring-support.ts';
 
@@ -286,5 +288,64 @@ describe('CloudWatch export against moto', () => {
       MetricName: 'AssetFreshnessLagSeconds',
       Threshold: 7200,
     });
+  });
+});
+
+describe('CloudWatch when its endpoint hangs', () => {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('cuts PutMetricData and PutMetricAlarm at their deadline, keeps the datums, and sends them once it answers', async () => {
+    const proxy = await TcpProxy.start(awsEndpoint);
+    cleanups.push(() => proxy.close());
+    const client = createCloudWatchClient({ awsEndpointUrl: proxy.url, awsRegion: 'us-east-1' });
+    cleanups.push(() => Promise.resolve(client.destroy()));
+    const metrics = new ProcessMetrics({ defaultMetrics: false });
+    const namespace = uniqueName('ns');
+    const publisher = new CloudWatchPublisher({
+      client,
+      namespace,
+      maxBuffer: 1000,
+      flushIntervalMs: 60_000,
+      attempts: 1,
+      callTimeoutMs: 500,
+      logger: quietLogger(),
+      metrics: metrics.monitor(),
+    });
+    cleanups.push(() => publisher.close());
+
+    proxy.freeze();
+    publisher.enqueue([{ MetricName: 'Probe', Value: 1, Unit: 'Count' }]);
+    await publisher.flush(); // returns: the call was cut, not left hanging
+    expect(proxy.held).toBeGreaterThan(0);
+    expect(publisher.stats()).toMatchObject({ buffered: 1, sent: 0, dropped: 0 });
+    const errors = await metrics.registry
+      .getSingleMetric('strata_cloudwatch_publish_errors_total')!
+      .get();
+    expect(errors.values.find((v) => v.labels.kind === 'transient')?.value).toBe(1);
+    await expect(
+      syncAlarms(
+        client,
+        [
+          {
+            AlarmName: uniqueName('alarm'),
+            Namespace: namespace,
+            MetricName: 'Probe',
+            Period: 60,
+            EvaluationPeriods: 1,
+            Threshold: 1,
+            Statistic: 'Sum',
+            ComparisonOperator: 'GreaterThanThreshold',
+          },
+        ],
+        500,
+      ),
+    ).rejects.toBeInstanceOf(DeadlineExceededError);
+
+    proxy.thaw();
+    await publisher.flush();
+    expect(publisher.stats()).toMatchObject({ buffered: 0, sent: 1 });
   });
 });

@@ -9,5 +9,12 @@ export function createAthenaClient(env: NodeJS.ProcessEnv = process.env): Athena
     ...(settings.awsEndpointUrl ? { endpoint: settings.awsEndpointUrl } : {}),
     // Our own loop retries with backoff and knows the query's deadline; keep the SDK's short.
     maxAttempts: 2,
+    // Without throwOnRequestTimeout the SDK only warns and waits on; each call also has its own
+    // deadline in query.ts.
+    requestHandler: {
+      connectionTimeout: 3_000,
+      requestTimeout: 15_000,
+      throwOnRequestTimeout: true,
+    },
   });
 }

@@ -7,6 +7,7 @@ import {
   type QueryExecution,
 } from '@aws-sdk/client-athena';
 import { backoffDelay, sleep, type BackoffOptions } from '../../shared/backoff.ts';
+import { withDeadline } from '../../shared/deadline.ts';
 import { NonRetriableError, errorMessage, isTransient } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { withRetry } from '../../shared/retry.ts';
@@ -49,6 +50,8 @@ export interface AthenaQueryResult {
 const DEFAULT_POLL: BackoffOptions = { initialMs: 200, maxMs: 5_000, factor: 1.5, jitter: 0.2 };
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const API_ATTEMPTS = 5;
+/** One API call: a hung endpoint fails the attempt (transient, retried) instead of the query. */
+const CALL_TIMEOUT_MS = 20_000;
 
 /**
  * Submits a query, polls it to a terminal state with backoff, and pages through its results.
@@ -80,14 +83,14 @@ export async function runAthenaQuery(options: AthenaQueryOptions): Promise<Athen
       (nextToken) =>
         call(
           'GetQueryResults',
-          () =>
+          (abortSignal) =>
             options.client.send(
               new GetQueryResultsCommand({
                 QueryExecutionId: queryExecutionId,
                 NextToken: nextToken,
                 MaxResults: options.pageSize,
               }),
-              { abortSignal: signal },
+              { abortSignal },
             ),
           signal,
         ),
@@ -113,7 +116,7 @@ export async function runAthenaQuery(options: AthenaQueryOptions): Promise<Athen
 async function start(options: AthenaQueryOptions, signal: AbortSignal): Promise<string> {
   const output = await call(
     'StartQueryExecution',
-    () =>
+    (abortSignal) =>
       options.client.send(
         new StartQueryExecutionCommand({
           QueryString: options.sql,
@@ -127,7 +130,7 @@ async function start(options: AthenaQueryOptions, signal: AbortSignal): Promise<
             ? { OutputLocation: options.outputLocation }
             : undefined,
         }),
-        { abortSignal: signal },
+        { abortSignal },
       ),
     signal,
   );
@@ -149,9 +152,9 @@ async function waitForCompletion(
   for (let attempt = 1; ; attempt++) {
     const { QueryExecution: execution } = await call(
       'GetQueryExecution',
-      () =>
+      (abortSignal) =>
         client.send(new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), {
-          abortSignal: signal,
+          abortSignal,
         }),
       signal,
     );
@@ -168,9 +171,16 @@ async function waitForCompletion(
  * One API call with retries on throttling and 5xx. A 4xx (no such work group, no output
  * location, unknown execution id) is final and says which operation refused.
  */
-async function call<T>(operation: string, fn: () => Promise<T>, signal: AbortSignal): Promise<T> {
+async function call<T>(
+  operation: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  signal: AbortSignal,
+): Promise<T> {
   try {
-    return await withRetry(fn, {
+    // Each attempt has its own deadline (a hung endpoint must not hold the query's whole budget).
+    const attempt = () =>
+      withDeadline(`athena ${operation}`, CALL_TIMEOUT_MS, (callSignal) => fn(callSignal), signal);
+    return await withRetry(attempt, {
       attempts: API_ATTEMPTS,
       signal,
       retryIf: (error) => !signal.aborted && isTransient(error),
@@ -190,7 +200,9 @@ async function call<T>(operation: string, fn: () => Promise<T>, signal: AbortSig
 
 async function stopQuietly(client: AthenaClient, queryExecutionId: string): Promise<void> {
   try {
-    await client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryExecutionId }));
+    await client.send(new StopQueryExecutionCommand({ QueryExecutionId: queryExecutionId }), {
+      abortSignal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    });
     log.info({ queryExecutionId }, 'athena query stopped');
   } catch (error) {
     log.warn({ queryExecutionId, error: errorMessage(error) }, 'could not stop athena query');

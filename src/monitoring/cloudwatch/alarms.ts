@@ -4,6 +4,8 @@ import {
   type PutMetricAlarmCommandInput,
 } from '@aws-sdk/client-cloudwatch';
 import type { AlertRuleSpec, MonitoringSettings } from '../../config/types.ts';
+import { withDeadline } from '../../shared/deadline.ts';
+import { CLOUDWATCH_CALL_TIMEOUT_MS } from './client.ts';
 import { cloudWatchName } from './datums.ts';
 
 /**
@@ -87,10 +89,17 @@ export function alarmsForRules(
   return alarms;
 }
 
-/** Creates or updates the alarms (PutMetricAlarm is an upsert). */
+/** Creates or updates the alarms (PutMetricAlarm is an upsert), each call within its deadline. */
 export async function syncAlarms(
   client: Pick<CloudWatchClient, 'send'>,
   alarms: readonly PutMetricAlarmCommandInput[],
+  callTimeoutMs = CLOUDWATCH_CALL_TIMEOUT_MS,
 ): Promise<void> {
-  for (const alarm of alarms) await client.send(new PutMetricAlarmCommand(alarm));
+  for (const alarm of alarms) {
+    await withDeadline(
+      `CloudWatch PutMetricAlarm ${alarm.AlarmName}`,
+      callTimeoutMs,
+      (abortSignal) => client.send(new PutMetricAlarmCommand(alarm), { abortSignal }),
+    );
+  }
 }

@@ -4,12 +4,13 @@ import {
   type MetricDatum,
 } from '@aws-sdk/client-cloudwatch';
 import type { BackoffOptions } from '../../shared/backoff.ts';
+import { withDeadline } from '../../shared/deadline.ts';
 import { errorMessage, isTransient } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { withRetry } from '../../shared/retry.ts';
 import type { MonitorMetrics } from '../metrics/monitor-self.ts';
 import { batchDatums } from './batch.ts';
-import { isCredentialsError } from './client.ts';
+import { CLOUDWATCH_CALL_TIMEOUT_MS, isCredentialsError } from './client.ts';
 
 export interface CloudWatchPublisherOptions {
   client: Pick<CloudWatchClient, 'send'>;
@@ -25,6 +26,8 @@ export interface CloudWatchPublisherOptions {
   metrics?: MonitorMetrics;
   /** Wrong credentials are logged at most this often (they do not fix themselves). */
   credentialsLogEveryMs?: number;
+  /** One PutMetricData call; past it the call is aborted and retried later. */
+  callTimeoutMs?: number;
 }
 
 export interface PublisherStats {
@@ -48,7 +51,11 @@ export class CloudWatchPublisher {
   private lastCredentialsLog = -Infinity;
   private readonly counts = { sent: 0, dropped: 0 };
 
-  constructor(private readonly options: CloudWatchPublisherOptions) {}
+  private readonly callTimeoutMs: number;
+
+  constructor(private readonly options: CloudWatchPublisherOptions) {
+    this.callTimeoutMs = options.callTimeoutMs ?? CLOUDWATCH_CALL_TIMEOUT_MS;
+  }
 
   start(): void {
     if (this.timer || this.closing) return;
@@ -110,8 +117,11 @@ export class CloudWatchPublisher {
     try {
       await withRetry(
         () =>
-          this.options.client.send(
-            new PutMetricDataCommand({ Namespace: this.options.namespace, MetricData: batch }),
+          withDeadline('CloudWatch PutMetricData', this.callTimeoutMs, (abortSignal) =>
+            this.options.client.send(
+              new PutMetricDataCommand({ Namespace: this.options.namespace, MetricData: batch }),
+              { abortSignal },
+            ),
           ),
         {
           // The last flush at shutdown gets one try: stopping must not wait out a long outage.
