@@ -43,8 +43,13 @@ const lineSchema = z.object({
  * stderr) become `RawOutput` events so nothing dbt says is lost.
  */
 export function parseDbtLogLine(line: string, stream: 'stdout' | 'stderr' = 'stdout'): DbtEvent {
-  const parsed = lineSchema.safeParse(tryJson(line));
-  if (!parsed.success) return rawEvent(line, stream);
+  return parseDbtEvent(tryJson(line)) ?? rawEvent(line, stream);
+}
+
+/** One dbt event as its JSON log format has it ({ info, data }), or undefined if it is not one. */
+export function parseDbtEvent(value: unknown): DbtEvent | undefined {
+  const parsed = lineSchema.safeParse(value);
+  if (!parsed.success) return undefined;
   const { info, data } = parsed.data;
   const nodeInfo = nodeInfoSchema.safeParse(data.node_info);
   return {
@@ -68,7 +73,7 @@ export function parseDbtLogLine(line: string, stream: 'stdout' | 'stderr' = 'std
   };
 }
 
-function rawEvent(line: string, stream: 'stdout' | 'stderr'): DbtEvent {
+export function rawEvent(line: string, stream: 'stdout' | 'stderr'): DbtEvent {
   return {
     name: 'RawOutput',
     level: stream === 'stderr' ? 'warn' : 'info',

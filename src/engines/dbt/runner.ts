@@ -6,11 +6,18 @@ import { createLogger } from '../../shared/logger.ts';
 import { withFileLock } from '../duckdb/file-lock.ts';
 import { readInvocationArtifacts } from './artifacts.ts';
 import { DbtTimeoutError, DbtWorkFailedError, invocationError, looksTransient } from './errors.ts';
-import { invocationErrorMessage, parseDbtLogLine, type DbtEvent } from './events.ts';
+import {
+  invocationErrorMessage,
+  parseDbtEvent,
+  parseDbtLogLine,
+  rawEvent,
+  type DbtEvent,
+} from './events.ts';
 import type { DbtInvocationResult, DbtRunOptions } from './types.ts';
 import { publishPartialParse, seedPartialParse } from './partial-parse.ts';
 import { dbtSettings } from './settings.ts';
 import { runProcess, type ProcessOutcome } from './subprocess.ts';
+import { warmDbtPool } from './warm/pool.ts';
 
 const log = createLogger('dbt');
 
@@ -71,13 +78,13 @@ async function invoke(
   duckDbPath: string,
 ): Promise<DbtInvocationResult> {
   const paths = invocationPaths(options, target, duckDbPath);
-  const dbtBin = options.dbtBin ?? dbtSettings().dbtBin;
+  const mode = options.mode ?? dbtSettings().mode;
   const label = `dbt ${options.args.join(' ')}`;
   await mkdir(paths.runDir, { recursive: true });
-  await seedPartialParse(paths.cacheDir, paths.targetDir);
+  // A warm process keeps its own parsed manifest; the subprocess reuses dbt's partial parse.
+  if (mode === 'subprocess') await seedPartialParse(paths.cacheDir, paths.targetDir);
   const logs: DbtEvent[] = [];
-  const onLine = (line: string, stream: 'stdout' | 'stderr'): void => {
-    const event = parseDbtLogLine(line, stream);
+  const record = (event: DbtEvent): void => {
     if (logs.length < MAX_LOG_EVENTS) logs.push(event);
     try {
       options.onEvent?.(event);
@@ -87,34 +94,24 @@ async function invoke(
   };
 
   log.info(
-    { command, args: options.args, target, runDir: paths.runDir },
+    { command, args: options.args, target, mode, runDir: paths.runDir },
     'dbt invocation starting',
   );
   try {
-    const outcome = await runProcess({
-      command: dbtBin,
-      args: dbtArgs(options, target, paths),
-      cwd: paths.projectDir,
-      env: dbtEnv(options, paths),
-      timeoutMs: options.timeoutMs,
-      signal: options.signal,
-      graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
-      // dbt installs no SIGTERM handler, so SIGTERM kills Python mid-query and leaves Athena
-      // queries running; SIGINT is dbt's graceful stop (it cancels in-flight queries).
-      stopSignal: 'SIGINT',
-      onLine,
-      onSpawn: options.onSpawn,
-    }).catch((error: unknown) => {
-      throw new UsageError(`cannot start dbt (${dbtBin}): ${String(error)}`, { cause: error });
-    });
+    const outcome =
+      mode === 'warm'
+        ? await executeWarm(options, target, paths, record)
+        : await executeSubprocess(options, target, paths, record);
     const exitCode = checkOutcome(outcome, options, command, label, logs);
 
-    await publishPartialParse(paths.targetDir, paths.cacheDir);
+    if (mode === 'subprocess') await publishPartialParse(paths.targetDir, paths.cacheDir);
     const result: DbtInvocationResult = {
       invocationId: logs.find((e) => e.invocationId)?.invocationId,
       command,
       args: options.args,
       target,
+      mode,
+      parsed: outcome.parsed,
       exitCode,
       success: exitCode === 0,
       ...(await readInvocationArtifacts(paths.targetDir)),
@@ -122,12 +119,70 @@ async function invoke(
       logs,
       artifactsDir: options.keepArtifacts ? paths.runDir : undefined,
     };
-    const { invocationId, elapsedMs } = result;
-    log.info({ command, target, exitCode, elapsedMs, invocationId }, 'dbt invocation finished');
+    const { invocationId, elapsedMs, parsed } = result;
+    log.info(
+      { command, target, mode, exitCode, elapsedMs, parsed, invocationId },
+      'dbt invocation finished',
+    );
     return result;
   } finally {
     if (!options.keepArtifacts) await rm(paths.runDir, { recursive: true, force: true });
   }
+}
+
+type Outcome = ProcessOutcome & { parsed?: boolean };
+
+function executeSubprocess(
+  options: DbtRunOptions,
+  target: string,
+  paths: InvocationPaths,
+  record: (event: DbtEvent) => void,
+): Promise<Outcome> {
+  const dbtBin = options.dbtBin ?? dbtSettings().dbtBin;
+  return runProcess({
+    command: dbtBin,
+    args: ['--log-format', 'json', ...dbtArgs(options, target, paths)],
+    cwd: paths.projectDir,
+    env: { ...process.env, ...dbtEnv(options, paths) },
+    timeoutMs: options.timeoutMs,
+    signal: options.signal,
+    graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+    // dbt installs no SIGTERM handler, so SIGTERM kills Python mid-query and leaves Athena
+    // queries running; SIGINT is dbt's graceful stop (it cancels in-flight queries).
+    stopSignal: 'SIGINT',
+    onLine: (line, stream) => record(parseDbtLogLine(line, stream)),
+    onSpawn: options.onSpawn,
+  }).catch((error: unknown) => {
+    throw new UsageError(`cannot start dbt (${dbtBin}): ${String(error)}`, { cause: error });
+  });
+}
+
+/** The invocation in this process's warm dbt; events arrive as objects, not log lines. */
+function executeWarm(
+  options: DbtRunOptions,
+  target: string,
+  paths: InvocationPaths,
+  record: (event: DbtEvent) => void,
+): Promise<Outcome> {
+  const pool = warmDbtPool(options.python ?? dbtSettings().python);
+  return pool.run((warm) =>
+    warm.invoke({
+      // --quiet: the console logger stays silent (events come through the protocol) but for
+      // errors, which land on the process's stderr like the subprocess's.
+      args: ['--quiet', ...dbtArgs(options, target, paths)],
+      cwd: paths.projectDir,
+      env: dbtEnv(options, paths),
+      timeoutMs: options.timeoutMs,
+      signal: options.signal,
+      graceMs: options.graceMs ?? DEFAULT_GRACE_MS,
+      onEvent: (event) => {
+        const parsed = parseDbtEvent(event);
+        if (parsed) record(parsed);
+      },
+      onStderr: (line) => record(rawEvent(line, 'stderr')),
+      onSpawn: options.onSpawn,
+    }),
+  );
 }
 
 function invocationPaths(
@@ -156,8 +211,6 @@ function invocationPaths(
 function dbtArgs(options: DbtRunOptions, target: string, paths: InvocationPaths): string[] {
   return [
     '--no-use-colors',
-    '--log-format',
-    'json',
     ...options.args,
     ...(options.vars ? ['--vars', JSON.stringify(options.vars)] : []),
     '--project-dir',
@@ -173,9 +226,9 @@ function dbtArgs(options: DbtRunOptions, target: string, paths: InvocationPaths)
   ];
 }
 
-function dbtEnv(options: DbtRunOptions, paths: InvocationPaths): NodeJS.ProcessEnv {
+/** What the invocation adds to the environment (the subprocess inherits the rest). */
+function dbtEnv(options: DbtRunOptions, paths: InvocationPaths): Record<string, string> {
   return {
-    ...process.env,
     ...options.env,
     STRATA_DUCKDB_PATH: paths.duckDbPath,
     STRATA_LAKE_PATH: paths.lakePath,
@@ -185,7 +238,7 @@ function dbtEnv(options: DbtRunOptions, paths: InvocationPaths): NodeJS.ProcessE
 
 /** The exit code when dbt ran the work (0 or 1); otherwise the matching error. */
 function checkOutcome(
-  outcome: ProcessOutcome,
+  outcome: Outcome,
   options: DbtRunOptions,
   command: string,
   label: string,

@@ -1,5 +1,6 @@
 import type { ModelResult, SourceFreshnessResult, TestResult } from './artifacts.ts';
 import type { DbtEvent } from './events.ts';
+import type { DbtMode } from './settings.ts';
 
 export interface DbtRunOptions {
   /** The dbt command and its arguments, e.g. ['build', '--select', 'crypto_raw']. */
@@ -9,6 +10,14 @@ export interface DbtRunOptions {
   /** `local` (DuckDB) or `athena`. */
   target?: string;
   dbtBin?: string;
+  /**
+   * `subprocess`: one `dbt` process per invocation. `warm`: the invocation runs in this
+   * process's warm dbt (warm/), which keeps dbt imported and the manifest parsed. Default:
+   * STRATA_DBT_MODE, else subprocess (a one-off caller gains nothing from a warm process).
+   */
+  mode?: DbtMode;
+  /** The Python that runs the warm dbt process (warm mode). */
+  python?: string;
   /** Extra environment for dbt (AWS_*, STRATA_ATHENA_*), on top of this process's. */
   env?: Readonly<Record<string, string>>;
   /** DuckDB warehouse for target `local` (STRATA_DUCKDB_PATH). */
@@ -33,6 +42,9 @@ export interface DbtInvocationResult {
   command: string;
   args: readonly string[];
   target: string;
+  mode: DbtMode;
+  /** Warm mode: whether this invocation had to parse the project (else the cached manifest served). */
+  parsed: boolean | undefined;
   exitCode: number;
   /** dbt's exit code was 0: every selected model built and no error-severity test failed. */
   success: boolean;
