@@ -60,6 +60,11 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
       kind: raw.engine.kind,
       dbtProject: resolve(raw.engine.dbtProject),
       duckdbPath: resolve(raw.engine.duckdb?.path ?? './data/warehouse.duckdb'),
+      dbt: {
+        mode: raw.engine.dbt.mode,
+        vars: raw.engine.dbt.vars,
+        target: raw.engine.dbt.target ?? (raw.engine.kind === 'duckdb' ? 'local' : 'athena'),
+      },
       athena: raw.engine.athena,
     },
     runs: { retainPerAsset: raw.runs.retainPerAsset },
@@ -93,7 +98,7 @@ export function compilePipeline(raw: RawPipeline, file: string): Pipeline {
     };
     switch (asset.kind) {
       case 'dbt':
-        return { ...common, kind: 'dbt', model: asset.model ?? key };
+        return { ...common, kind: 'dbt', model: asset.model ?? key, vars: asset.vars };
       case 'kafka_batches':
         return { ...common, kind: 'kafka_batches' };
       case 'noop':

@@ -99,11 +99,19 @@ const assetBase = {
   timeout: duration.optional(),
 };
 
+/** dbt vars (`--vars`): names as dbt_project.yml declares them, values any YAML value. */
+const dbtVars = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a dbt var name (letters, digits, _)'),
+  z.unknown(),
+);
+
 const dbtAsset = z.strictObject({
   ...assetBase,
   kind: z.literal('dbt'),
   /** The dbt model name; defaults to the asset key. */
   model: assetKey.optional(),
+  /** Vars for this asset's invocations, over engine.dbt.vars. */
+  vars: dbtVars.default({}),
 });
 
 const kafkaBatchesAsset = z.strictObject({
@@ -206,9 +214,22 @@ const produce = z.strictObject({
     .default({ baseUrl: 'https://api.coingecko.com/api/v3', apiKeyEnv: 'COINGECKO_API_KEY' }),
 });
 
+const dbtEngine = z.strictObject({
+  /** warm: one long-lived dbt per worker, manifest parsed once; subprocess: `dbt` per invocation. */
+  mode: z.enum(['warm', 'subprocess']).default('warm'),
+  /** Vars for every dbt invocation (assets and runs may override). */
+  vars: dbtVars.default({}),
+  /** The profile target; defaults to `local` on DuckDB and `athena` on Athena. */
+  target: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a profile target name')
+    .optional(),
+});
+
 const engine = z.strictObject({
   kind: z.enum(['duckdb', 'athena']).default('duckdb'),
   dbtProject: z.string().min(1).default('./dbt'),
+  dbt: dbtEngine.default(dbtEngine.parse({})),
   duckdb: z.strictObject({ path: z.string().min(1).default('./data/warehouse.duckdb') }).optional(),
   athena: z
     .strictObject({

@@ -38,7 +38,7 @@ interface AssetCommon {
 }
 
 export type AssetSpec =
-  | (AssetCommon & { kind: 'dbt'; model: string })
+  | (AssetCommon & { kind: 'dbt'; model: string; vars: Readonly<Record<string, unknown>> })
   | (AssetCommon & { kind: 'kafka_batches' })
   | (AssetCommon & { kind: 'noop'; sleepMs: number });
 
@@ -90,7 +90,15 @@ export interface EngineSettings {
   /** Absolute path of the dbt project. */
   dbtProject: string;
   duckdbPath: string;
+  dbt: DbtEngineSettings;
   athena?: { database: string; workgroup: string; outputLocation: string };
+}
+
+export interface DbtEngineSettings {
+  mode: 'warm' | 'subprocess';
+  vars: Readonly<Record<string, unknown>>;
+  /** The profile target every invocation uses. */
+  target: string;
 }
 
 export interface RunSettings {

@@ -15,6 +15,7 @@ export { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
 export { RedisKeys } from './keys.ts';
 export type {
   MaterializationRecord,
+  RunDbtOptions,
   RunEvent,
   RunRecord,
   RunStatus,

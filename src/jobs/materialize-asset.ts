@@ -159,6 +159,7 @@ async function runMaterializer(
     progress: (detail) => {
       job.updateProgress({ asset: spec.key, ...detail }).catch(() => undefined);
     },
+    runOptions: async () => ({ dbt: (await deps.runs.meta(job.data.runId))?.dbt }),
   });
   signal.throwIfAborted();
   const yamlChecks = await evaluateChecks(spec.checks, {

@@ -26,6 +26,8 @@ export interface SubmitRun {
   runId?: string;
   /** The config to select from when it changed since connect (a hot reload). */
   pipeline?: LoadedPipeline;
+  /** dbt vars and --full-refresh for this run's dbt assets. */
+  dbt?: RunMeta['dbt'];
 }
 
 export interface WaitOptions {
@@ -97,6 +99,7 @@ export class Orchestrator {
         reason: run.reason,
         assets,
         id: run.runId,
+        dbt: run.dbt,
       },
       pipeline.graph,
     );

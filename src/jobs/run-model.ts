@@ -29,11 +29,19 @@ export const checkResultSchema = z.object({
   message: z.string().optional(),
 });
 
+/** dbt options of one run (`strata materialize --vars --full-refresh`), over config vars. */
+export const runDbtOptionsSchema = z.object({
+  vars: z.record(z.string(), z.unknown()).optional(),
+  fullRefresh: z.boolean().optional(),
+});
+export type RunDbtOptions = z.infer<typeof runDbtOptionsSchema>;
+
 export const runMetaSchema = z.object({
   selection: z.string(),
   trigger: z.enum(RUN_TRIGGERS),
   reason: z.string().optional(),
   assets: z.array(z.string()),
+  dbt: runDbtOptionsSchema.optional(),
 });
 export type RunMeta = z.infer<typeof runMetaSchema>;
 

@@ -17,6 +17,7 @@ import {
   type MaterializationRecord,
   type RunAsset,
   type RunAssetInfo,
+  type RunDbtOptions,
   type RunEvent,
   type RunMeta,
   type RunRecord,
@@ -34,6 +35,7 @@ export interface NewRun {
    * nothing is created and `create` reports it with `created: false`.
    */
   id?: string;
+  dbt?: RunDbtOptions;
 }
 
 export interface FinishAsset {
@@ -90,6 +92,7 @@ export class RunStore {
       trigger: run.trigger,
       reason: run.reason,
       assets: ordered,
+      dbt: run.dbt,
     };
     const [outcome, ...roots] = (await createRunScript.run(
       this.redis,

@@ -5,6 +5,7 @@ import { Worker, type Queue } from 'bullmq';
 import type { LoadedPipeline } from '../config/load.ts';
 import { warehouseRowCounter } from '../assets/checks/sql.ts';
 import { defaultMaterializers, type MaterializerRegistry } from '../assets/materializers/index.ts';
+import { dbtSettings, retainWarmDbt } from '../engines/dbt/index.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { serviceSettings } from '../shared/settings.ts';
@@ -56,6 +57,7 @@ export class AssetWorker {
   private queue: AssetQueue | undefined;
   private heartbeat: { stop(): Promise<void> } | undefined;
   private closing: Promise<void> | undefined;
+  private releaseWarmDbt: (() => Promise<void>) | undefined;
 
   constructor(private readonly options: AssetWorkerOptions) {
     // Every running job listens for shutdown: one listener per unit of concurrency.
@@ -100,6 +102,10 @@ export class AssetWorker {
 
   private async startComponents(): Promise<void> {
     const { pipeline } = this.options;
+    const usesDbt = [...pipeline.assets.values()].some((asset) => asset.kind === 'dbt');
+    if (usesDbt && pipeline.engine.dbt.mode === 'warm') {
+      this.releaseWarmDbt = retainWarmDbt(dbtSettings().python);
+    }
     const redisUrl = this.options.redisUrl ?? serviceSettings().redisUrl;
     const redis = await connectRedis(redisUrl);
     this.redis = redis;
@@ -215,8 +221,9 @@ export class AssetWorker {
 
   /** Runs every cleanup step even if one fails. */
   private async release(): Promise<void> {
-    const { heartbeat, sweeper, queue, redis } = this;
+    const { heartbeat, sweeper, queue, redis, releaseWarmDbt } = this;
     const steps: [string, (() => Promise<unknown>) | undefined][] = [
+      ['warm dbt', releaseWarmDbt],
       ['heartbeat', heartbeat && (() => heartbeat.stop())],
       ['sweeps', sweeper && (() => sweeper.stop())],
       ['queue', queue && (() => queue.close())],

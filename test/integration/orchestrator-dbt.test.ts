@@ -161,4 +161,20 @@ describe('the shipped graph on real dbt and DuckDB', () => {
       ['crypto_curated', null, false],
     ]);
   });
+
+  it('carries --vars and --full-refresh from strata materialize to the dbt assets of the run', async () => {
+    landShifted(['clean'], path.join(sandbox.dir, 'lake'), Date.now() - 10 * 60_000);
+    // Data 10 minutes old is stale for a 0-hour gold window: only the run's vars can say so.
+    const result = await runCli(
+      ['materialize', '*', '--inline', '--full-refresh', '--vars', '{gold_recency_hours: 0}'],
+      { env: sandbox.env, timeoutMs: 240_000 },
+    );
+
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(/crypto_curated: FAILED.*checks failed: .*gold_recency_2h/);
+    const pipeline = await loadPipeline(SHIPPED_CONFIG, { ...process.env, ...sandbox.env });
+    const orchestrator = await sandbox.connect(pipeline);
+    const [stage] = await orchestrator.events.materializations('crypto_stage');
+    expect(stage?.metadata).toMatchObject({ dbtFullRefresh: true, dbtMode: 'warm' });
+  });
 });

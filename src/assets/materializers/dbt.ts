@@ -15,6 +15,7 @@ import {
   type MaterializeContext,
   type MaterializeResult,
   type Materializer,
+  type RunOptions,
 } from './types.ts';
 
 type DbtAsset = Extract<AssetSpec, { kind: 'dbt' }>;
@@ -29,7 +30,8 @@ export const dbtMaterializer: Materializer<DbtAsset> = {
   usesWarehouse: (_asset, pipeline) => pipeline.engine.kind === 'duckdb',
   async materialize(context: MaterializeContext<DbtAsset>): Promise<MaterializeResult> {
     const { asset, pipeline } = context;
-    const result = await buildModel(context);
+    const run = (await context.runOptions()).dbt ?? {};
+    const result = await buildModel(context, run);
     const model = result.models.find((m) => m.name === asset.model);
     if (!model || result.models.some((m) => m.status === 'error')) {
       throw new WorkFailedError(`dbt build of ${asset.model} failed: ${failureSummary(result)}`);
@@ -46,6 +48,9 @@ export const dbtMaterializer: Materializer<DbtAsset> = {
         relation: model.relation,
         dbtExecutionMs: Math.round(model.executionMs),
         dbtElapsedMs: result.elapsedMs,
+        dbtMode: result.mode,
+        dbtParsed: result.parsed,
+        ...(run.fullRefresh ? { dbtFullRefresh: true } : {}),
         dbtInvocationId: result.invocationId,
         tests: result.tests.length,
       },
@@ -55,12 +60,21 @@ export const dbtMaterializer: Materializer<DbtAsset> = {
 };
 
 /** Runs the build of the asset's models and their tests. */
-async function buildModel(context: MaterializeContext<DbtAsset>): Promise<DbtInvocationResult> {
+async function buildModel(
+  context: MaterializeContext<DbtAsset>,
+  run: NonNullable<RunOptions['dbt']>,
+): Promise<DbtInvocationResult> {
   const { asset, pipeline } = context;
+  const { dbt: settings } = pipeline.engine;
+  // Narrowest wins: the run's --vars over the asset's vars over engine.dbt.vars.
+  const vars = { ...settings.vars, ...asset.vars, ...run.vars };
   try {
     return await dbtBuildModel(asset.model, {
+      mode: settings.mode,
       projectDir: pipeline.engine.dbtProject,
-      target: pipeline.engine.kind === 'duckdb' ? 'local' : 'athena',
+      target: settings.target,
+      vars: Object.keys(vars).length > 0 ? vars : undefined,
+      fullRefresh: run.fullRefresh,
       duckDbPath: pipeline.engine.duckdbPath,
       lakePath: pipeline.storage.root,
       signal: context.signal,

@@ -13,6 +13,17 @@ export interface MaterializeContext<A extends AssetSpec = AssetSpec> {
   signal: AbortSignal;
   log(message: string): void;
   progress(detail: Record<string, unknown>): void;
+  /** Options the run was started with (read when a materializer asks: noops never do). */
+  runOptions(): Promise<RunOptions>;
+}
+
+/** What `strata materialize` may pass to a run's materializations. */
+export interface RunOptions {
+  dbt?: {
+    /** Over engine.dbt.vars and the asset's vars. */
+    vars?: Readonly<Record<string, unknown>>;
+    fullRefresh?: boolean;
+  };
 }
 
 export interface MaterializeResult {

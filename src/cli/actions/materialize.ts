@@ -1,5 +1,6 @@
 import { loadPipeline } from '../../config/index.ts';
-import { AssetWorker, Orchestrator, type RunRecord } from '../../jobs/index.ts';
+import { AssetWorker, Orchestrator, type RunDbtOptions, type RunRecord } from '../../jobs/index.ts';
+import { parseDbtVars } from '../dbt-vars.ts';
 import { failureReport, formatEvent, formatRunSummary } from '../render-runs.ts';
 import { WorkFailedError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
@@ -9,6 +10,9 @@ export interface MaterializeOptions {
   inline?: boolean;
   json?: boolean;
   reason?: string;
+  /** dbt vars as written on the command line (YAML or JSON mapping). */
+  vars?: string;
+  fullRefresh?: boolean;
   workerTimeout: number;
   concurrency: number;
 }
@@ -18,6 +22,7 @@ export async function materialize(
   selection: string,
   options: MaterializeOptions,
 ): Promise<void> {
+  const dbt = runDbtOptions(options);
   const pipeline = await loadPipeline(file);
   const orchestrator = await Orchestrator.connect(pipeline);
   // An inline worker's routine logs would drown the progress lines; warnings still show.
@@ -31,6 +36,7 @@ export async function materialize(
       selection,
       trigger: 'manual',
       reason: options.reason,
+      dbt,
     });
     if (!options.wait && !options.inline) {
       const text = `run ${runId} queued: ${assets.join(', ')}`;
@@ -55,6 +61,12 @@ export async function materialize(
     await worker?.close();
     await orchestrator.close();
   }
+}
+
+function runDbtOptions(options: MaterializeOptions): RunDbtOptions | undefined {
+  if (options.vars === undefined && !options.fullRefresh) return undefined;
+  const vars = options.vars === undefined ? undefined : parseDbtVars(options.vars);
+  return { vars, fullRefresh: options.fullRefresh };
 }
 
 function report(run: RunRecord, json: boolean | undefined): void {

@@ -12,6 +12,8 @@ export function registerMaterializeCommand(program: Command): void {
     .option('--inline', 'run a worker in this process for the run (implies --wait)')
     .option('--json', 'print the run as JSON')
     .option('--reason <text>', 'why this run was requested, kept with the run')
+    .option('--vars <mapping>', "dbt vars for this run's dbt assets (YAML or JSON mapping)")
+    .option('--full-refresh', 'rebuild incremental dbt models from scratch in this run')
     .option(
       '--worker-timeout <duration>',
       'with --wait: give up when no worker shows up for this long',

@@ -4,5 +4,5 @@ export type { ModelResult, TestResult, SourceFreshnessResult } from './artifacts
 export type { DbtEvent, DbtEventNode } from './events.ts';
 export { DbtWorkFailedError, DbtUsageError, DbtTimeoutError } from './errors.ts';
 export { dbtSettings, type DbtSettings, type DbtMode } from './settings.ts';
-export { closeWarmDbt, warmDbtPool } from './warm/pool.ts';
+export { closeWarmDbt, retainWarmDbt, warmDbtPool } from './warm/pool.ts';
 export { WarmDbtCrashError } from './warm/process.ts';

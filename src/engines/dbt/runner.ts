@@ -290,7 +290,7 @@ const ASSET_KEY = /^[a-z][a-z0-9_]*$/;
  */
 export async function dbtBuildModel(
   model: string,
-  options: Omit<DbtRunOptions, 'args'> = {},
+  { fullRefresh, ...options }: Omit<DbtRunOptions, 'args'> & { fullRefresh?: boolean } = {},
 ): Promise<DbtInvocationResult> {
   if (!ASSET_KEY.test(model)) throw new UsageError(`invalid model name ${JSON.stringify(model)}`);
   const result = await runDbt({
@@ -302,6 +302,7 @@ export async function dbtBuildModel(
       `config.meta.strata_asset:${model}`,
       '--indirect-selection',
       'buildable',
+      ...(fullRefresh ? ['--full-refresh'] : []),
     ],
   });
   if (!result.success) {

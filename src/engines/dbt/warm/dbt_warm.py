@@ -9,12 +9,13 @@ and this process answers on stdout with JSON lines:
      "parsed": bool, "elapsedMs": int}                                  once per request
 Exit codes mean what dbt's own mean: 0 the work passed, 1 it ran and failed, 2 it could not run.
 
-One request at a time. The parsed manifest is reused while the project files, profiles, target,
+One request at a time. A parsed manifest is reused while the project files, profiles, target,
 vars and environment are unchanged (var() and env_var() are resolved at parse time), and parsed
 again when any of them changes. dbtRunner has no cancel: the parent ends this process (SIGINT,
 then SIGKILL) and starts a new one.
 """
 
+import collections
 import hashlib
 import json
 import os
@@ -88,12 +89,18 @@ def files_signature(*roots):
 
 
 class ManifestCache:
-    """The newest parsed manifest and the key it was parsed under."""
+    """The last few parsed manifests, each under the key it was parsed with.
+
+    A few, not one: a worker alternates between scheduled runs (config vars) and manual runs
+    with --vars, and each switch would otherwise cost a full parse.
+    """
+
+    SIZE = 4
 
     def __init__(self, state_dir):
-        self.parse_dir = os.path.join(state_dir, "parse")
-        self.key = None
-        self.manifest = None
+        self.state_dir = state_dir
+        self.entries = collections.OrderedDict()  # key -> (manifest, parse_dir)
+        self.parses = 0
 
     def key_for(self, args):
         project_dir = option(args, "--project-dir", os.getcwd())
@@ -109,19 +116,31 @@ class ManifestCache:
         }
         return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
 
-    def parse(self, args, callbacks):
+    def get(self, key):
+        """The cached (manifest, parse_dir) for key, or None."""
+        entry = self.entries.get(key)
+        if entry is not None:
+            self.entries.move_to_end(key)
+        return entry
+
+    def parse(self, key, args, callbacks):
         """Parses the project as `args` would see it; returns the dbtRunner result."""
-        parse_args = ["parse", "--no-use-colors", "--quiet", "--target-path", self.parse_dir]
+        self.parses += 1
+        parse_dir = os.path.join(self.state_dir, f"parse-{self.parses}")
+        parse_args = ["parse", "--no-use-colors", "--quiet", "--target-path", parse_dir]
         for name in ("--project-dir", "--profiles-dir", "--target", "--vars", "--log-path"):
             value = option(args, name)
             if value is not None:
                 parse_args += [name, value]
-        self.key, self.manifest = None, None
         result = dbtRunner(callbacks=callbacks).invoke(parse_args)
+        if result.success:
+            self.entries[key] = (result.result, parse_dir)
+            while len(self.entries) > self.SIZE:
+                _, (_, evicted) = self.entries.popitem(last=False)
+                shutil.rmtree(evicted, ignore_errors=True)
+        else:
+            shutil.rmtree(parse_dir, ignore_errors=True)
         return result
-
-    def manifest_file(self):
-        return os.path.join(self.parse_dir, "manifest.json")
 
 
 def exit_code(result):
@@ -188,32 +207,34 @@ def invoke(request, cache):
 
     with Environment(request.get("env", {}), request.get("cwd", os.getcwd())):
         key = cache.key_for(args)
-        parsed = False
-        if cache.key != key:
-            parsed = True
-            result = cache.parse(args, [forward])
+        entry = cache.get(key)
+        parsed = entry is None
+        if entry is None:
+            result = cache.parse(key, args, [forward])
             if interrupted(result):
                 raise KeyboardInterrupt
             if not result.success:
                 respond(2, describe(result.exception) or "dbt could not parse the project", parsed)
                 return
-            cache.key, cache.manifest = key, result.result
-        result = dbtRunner(manifest=cache.manifest, callbacks=[forward]).invoke(args)
+            entry = cache.get(key)
+        manifest, parse_dir = entry
+        result = dbtRunner(manifest=manifest, callbacks=[forward]).invoke(args)
         if interrupted(result):
             raise KeyboardInterrupt
-        copy_manifest(cache, option(args, "--target-path"))
+        copy_manifest(parse_dir, option(args, "--target-path"))
     respond(exit_code(result), describe(result.exception), parsed)
 
 
-def copy_manifest(cache, target_path):
+def copy_manifest(parse_dir, target_path):
     """dbt writes manifest.json only when it parses; the caller joins test results with it."""
-    if target_path is None:
+    source = os.path.join(parse_dir, "manifest.json")
+    if target_path is None or not os.path.exists(source):
         return
     destination = os.path.join(target_path, "manifest.json")
-    if os.path.exists(destination) or not os.path.exists(cache.manifest_file()):
+    if os.path.exists(destination):
         return
     os.makedirs(target_path, exist_ok=True)
-    shutil.copyfile(cache.manifest_file(), destination)
+    shutil.copyfile(source, destination)
 
 
 def main():

@@ -103,6 +103,32 @@ export function warmDbtPool(python: string): WarmDbtPool {
   return pool;
 }
 
+const holders = new Map<string, number>();
+
+/**
+ * A worker's claim on this process's warm dbt: starts a process now (dbt's imports are paid
+ * before the first job), and the returned release ends the processes when the last holder lets
+ * go. Workers of one Node process share the pool, as they share the warehouse lock.
+ */
+export function retainWarmDbt(python: string): () => Promise<void> {
+  holders.set(python, (holders.get(python) ?? 0) + 1);
+  warmDbtPool(python).prestart();
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    const left = (holders.get(python) ?? 1) - 1;
+    if (left > 0) {
+      holders.set(python, left);
+      return;
+    }
+    holders.delete(python);
+    const pool = pools.get(python);
+    pools.delete(python);
+    await pool?.close();
+  };
+}
+
 /** Ends every warm dbt process of this process (worker shutdown, end of a CLI command). */
 export async function closeWarmDbt(): Promise<void> {
   const closing = [...pools.values()].map((pool) => pool.close());

@@ -216,7 +216,10 @@ export class WarmDbtProcess {
     lines.on('line', (line) => {
       const message = parseWarmMessage(line);
       if (message === undefined) {
-        this.options.logger.warn({ line: line.slice(0, 500) }, 'warm dbt wrote a non-protocol line');
+        this.options.logger.warn(
+          { line: line.slice(0, 500) },
+          'warm dbt wrote a non-protocol line',
+        );
         return;
       }
       if (message.type === 'ready') {
