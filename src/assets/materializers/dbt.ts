@@ -48,6 +48,7 @@ export const dbtMaterializer: Materializer<DbtAsset> = {
         relation: model.relation,
         dbtExecutionMs: Math.round(model.executionMs),
         dbtElapsedMs: result.elapsedMs,
+        dbtRunElapsedMs: result.runElapsedMs,
         dbtMode: result.mode,
         dbtParsed: result.parsed,
         ...(run.fullRefresh ? { dbtFullRefresh: true } : {}),

@@ -52,6 +52,8 @@ export interface InvocationArtifacts {
   models: ModelResult[];
   tests: TestResult[];
   sources: SourceFreshnessResult[];
+  /** dbt's own elapsed time of the run phase (run_results.json), without start-up and parse. */
+  runElapsedMs: number | undefined;
 }
 
 const timingSchema = z.object({
@@ -61,6 +63,7 @@ const timingSchema = z.object({
 });
 
 const runResultsSchema = z.object({
+  elapsed_time: z.number().optional(),
   results: z.array(
     z.object({
       unique_id: z.string(),
@@ -114,11 +117,15 @@ export async function readInvocationArtifacts(targetDir: string): Promise<Invoca
     readArtifact(targetDir, 'sources.json', sourcesSchema),
   ]);
   const emptyManifest: Manifest = { nodes: {}, sources: {} };
-  return interpretArtifacts(
-    runResults?.results ?? [],
-    manifest ?? emptyManifest,
-    sources?.results ?? [],
-  );
+  const elapsed = runResults?.elapsed_time;
+  return {
+    ...interpretArtifacts(
+      runResults?.results ?? [],
+      manifest ?? emptyManifest,
+      sources?.results ?? [],
+    ),
+    runElapsedMs: elapsed === undefined ? undefined : Math.round(elapsed * 1000),
+  };
 }
 
 /** Pure: joins run results with the manifest so each test knows its model and severity. */
@@ -126,7 +133,7 @@ export function interpretArtifacts(
   results: readonly RunResult[],
   manifest: Manifest,
   freshness: z.infer<typeof sourcesSchema>['results'],
-): InvocationArtifacts {
+): Omit<InvocationArtifacts, 'runElapsedMs'> {
   const models: ModelResult[] = [];
   const tests: TestResult[] = [];
   for (const result of results) {

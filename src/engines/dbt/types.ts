@@ -51,7 +51,10 @@ export interface DbtInvocationResult {
   models: ModelResult[];
   tests: TestResult[];
   sources: SourceFreshnessResult[];
+  /** Wall time of the invocation as this process saw it. */
   elapsedMs: number;
+  /** dbt's own elapsed time of the run phase (run_results.json): the floor for the SQL and tests. */
+  runElapsedMs: number | undefined;
   logs: DbtEvent[];
   artifactsDir: string | undefined;
 }
