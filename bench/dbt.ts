@@ -3,7 +3,7 @@
  * mode), Strata (warm mode) and Dagster + dagster-dbt, side by side; then 200 no-op assets with
  * diamonds through Strata and Dagster's in-process and multiprocess executors.
  *
- *   npm run bench:dbt [-- --rounds 3 --skip-dagster --json]
+ *   npm run bench:dbt [-- --rounds 3 --noops 200 --noop-rounds 1 --skip-dagster --json]
  *
  * - request-to-end: from asking for the materialization to its end. Plain dbt: the `dbt build`
  *   process's wall time. Strata: `Orchestrator.submit` to the run's end, with a worker already
@@ -39,11 +39,15 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'skip-dagster': { type: 'boolean', default: false },
     noops: { type: 'string', default: '200' },
+    // Dagster's multiprocess executor starts a Python process per step: 200 steps take many
+    // minutes on a small machine, so the no-op comparison runs once unless asked for more.
+    'noop-rounds': { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(values.rounds);
 const NOOPS = Number(values.noops);
+const NOOP_ROUNDS = Number(values['noop-rounds']);
 const DBT_PROJECT = path.join(PROJECT_ROOT, 'dbt');
 // The fixture lake's newest record is 2026-11-25T02:50Z: pinned `as_of` keeps every test passing.
 const VARS = { as_of: '2026-11-25T03:00:00Z' };
@@ -455,7 +459,7 @@ async function main(): Promise<void> {
     noops.push({ name: 'Dagster, in-process executor', samples: [] });
     noops.push({ name: 'Dagster, multiprocess executor', samples: [] });
   }
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < NOOP_ROUNDS; round++) {
     progress(`no-op round ${round + 1}`);
     noops[0]!.samples.push({ requestToEndMs: await strataNoops(root, graph) });
     if ('python' in dagsterPython) {
