@@ -3,7 +3,7 @@
  * mode), Strata (warm mode) and Dagster + dagster-dbt, side by side; then 200 no-op assets with
  * diamonds through Strata and Dagster's in-process and multiprocess executors.
  *
- *   npm run bench:dbt [-- --rounds 3 --noops 200 --noop-rounds 1 --skip-dagster --json]
+ *   npm run bench:dbt [-- --rounds 3 --noops 200 --noop-rounds 1 --only dbt|noops --skip-dagster --json]
  *
  * - request-to-end: from asking for the materialization to its end. Plain dbt: the `dbt build`
  *   process's wall time. Strata: `Orchestrator.submit` to the run's end, with a worker already
@@ -42,9 +42,12 @@ const { values } = parseArgs({
     // Dagster's multiprocess executor starts a Python process per step: 200 steps take many
     // minutes on a small machine, so the no-op comparison runs once unless asked for more.
     'noop-rounds': { type: 'string', default: '1' },
+    /** `dbt` or `noops`: one part only (each is side by side within itself). */
+    only: { type: 'string' },
     json: { type: 'boolean', default: false },
   },
 });
+const PARTS = new Set(values.only ? [values.only] : ['dbt', 'noops']);
 const ROUNDS = Number(values.rounds);
 const NOOPS = Number(values.noops);
 const NOOP_ROUNDS = Number(values['noop-rounds']);
@@ -421,12 +424,14 @@ async function main(): Promise<void> {
     : await installDagster();
   if ('skipped' in dagsterPython) progress(`Dagster skipped: ${dagsterPython.skipped}`);
 
-  const systems: System[] = [
-    plainDbt(root, lake),
-    await strata(root, lake, 'subprocess'),
-    await strata(root, lake, 'warm'),
-    ...('python' in dagsterPython ? [dagster(dagsterPython.python, root, lake)] : []),
-  ];
+  const systems: System[] = PARTS.has('dbt')
+    ? [
+        plainDbt(root, lake),
+        await strata(root, lake, 'subprocess'),
+        await strata(root, lake, 'warm'),
+        ...('python' in dagsterPython ? [dagster(dagsterPython.python, root, lake)] : []),
+      ]
+    : [];
   const results = new Map<string, { all: Sample[]; gold: Sample[] }>(
     systems.map((s) => [s.name, { all: [], gold: [] }]),
   );
@@ -438,9 +443,7 @@ async function main(): Promise<void> {
           progress(`${selection} round ${round + 1}: ${system.name}`);
           const sample = await system.build(selection);
           results.get(system.name)![selection].push(sample);
-          progress(
-            `  ${seconds(sample.requestToEndMs)} s (dbt's own ${seconds(sample.dbtOwnMs)} s)`,
-          );
+          progress(`  ${JSON.stringify(sample)}`);
         }
       }
     }
@@ -459,12 +462,15 @@ async function main(): Promise<void> {
     noops.push({ name: 'Dagster, in-process executor', samples: [] });
     noops.push({ name: 'Dagster, multiprocess executor', samples: [] });
   }
-  for (let round = 0; round < NOOP_ROUNDS; round++) {
+  for (let round = 0; round < (PARTS.has('noops') ? NOOP_ROUNDS : 0); round++) {
     progress(`no-op round ${round + 1}`);
     noops[0]!.samples.push({ requestToEndMs: await strataNoops(root, graph) });
+    progress(`  Strata ${JSON.stringify(noops[0]!.samples.at(-1))}`);
     if ('python' in dagsterPython) {
       noops[1]!.samples.push(await dagsterNoops(dagsterPython.python, graphFile, 'in_process'));
+      progress(`  Dagster in-process ${JSON.stringify(noops[1]!.samples.at(-1))}`);
       noops[2]!.samples.push(await dagsterNoops(dagsterPython.python, graphFile, 'multiprocess'));
+      progress(`  Dagster multiprocess ${JSON.stringify(noops[2]!.samples.at(-1))}`);
     }
   }
   await rm(root, { recursive: true, force: true });
