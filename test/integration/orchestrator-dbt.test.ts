@@ -176,5 +176,5 @@ describe('the shipped graph on real dbt and DuckDB', () => {
     const orchestrator = await sandbox.connect(pipeline);
     const [stage] = await orchestrator.events.materializations('crypto_stage');
     expect(stage?.metadata).toMatchObject({ dbtFullRefresh: true, dbtMode: 'warm' });
-  });
+  }, 300_000);
 });
