@@ -5,7 +5,9 @@ import { Worker, type Queue } from 'bullmq';
 import type { LoadedPipeline } from '../config/load.ts';
 import { warehouseRowCounter } from '../assets/checks/sql.ts';
 import { defaultMaterializers, type MaterializerRegistry } from '../assets/materializers/index.ts';
-import { dbtSettings, retainWarmDbt } from '../engines/dbt/index.ts';
+// The pool and settings only: the runner (and its DuckDB lock) loads with the first dbt job.
+import { retainWarmDbt } from '../engines/dbt/warm/pool.ts';
+import { dbtSettings } from '../engines/dbt/settings.ts';
 import { errorMessage } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { serviceSettings } from '../shared/settings.ts';
