@@ -7,6 +7,11 @@ import { AutomationStore, type StoredDecision } from '../../src/scheduler/state.
 import { SchedulerKeys } from '../../src/scheduler/keys.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { EventLog } from '../../src/jobs/event-log.ts';
+import { EventLogHealthSource } from '../../src/monitoring/asset-health.ts';
+import { MonitorKeys } from '../../src/monitoring/keys.ts';
+import { ProcessMetrics } from '../../src/monitoring/metrics/registry.ts';
+import { Monitor } from '../../src/monitoring/monitor.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
@@ -171,21 +176,24 @@ assets:
       expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(1_000);
   });
 
-  it('does not re-run when the source has no newer data, and says why', async () => {
+  it('starts no run when ingest stopped and the source has no newer data, says why, and leaves it to gold_stale', async () => {
     const { orchestrator, store, events } = await startAll(`version: 1
 ${FAST_SCHEDULER}
 assets:
   source: { kind: noop }
-  fresh: { kind: noop, deps: [source], freshness: { warnAfter: 2s } }
+  gold: { kind: noop, deps: [source], freshness: { failAfter: 2s } }
+alerts:
+  rules:
+    gold_stale: { kind: staleness, asset: gold, maxAge: 2s, severity: error }
 `);
     await events.observe('source', Date.now());
-    const { runId } = await orchestrator.submit({ selection: 'fresh' });
+    const { runId } = await orchestrator.submit({ selection: 'gold' });
     await orchestrator.waitForRun(runId);
-    // Ingest stopped: the source gets no newer data, so fresh goes stale and stays so.
+    // Ingest stopped: the source gets no newer data, so gold goes stale and stays so.
     const decision = await waitFor(
-      'the scheduler to decline fresh because of its source',
+      'the scheduler to decline gold because of its source',
       async () => {
-        const d = await decisionOf(store, 'fresh');
+        const d = await decisionOf(store, 'gold');
         return (
           d?.action === 'decline' && d.reason.includes('source source has no data newer than') && d
         );
@@ -193,6 +201,29 @@ assets:
       20_000,
     );
     expect(decision.reason).toContain('re-running cannot help');
+    expect(await runsWith(orchestrator, 'freshness')).toEqual([]);
+
+    const { pipeline, redis, keys } = orchestrator;
+    const fired: string[] = [];
+    const monitor = new Monitor({
+      pipeline,
+      redis,
+      keys: new MonitorKeys(sandbox.settings.keyPrefix),
+      metrics: new ProcessMetrics({ defaultMetrics: false }),
+      logger: createLogger('test-monitor', 'silent'),
+      sinks: [{ name: 'test', send: async (e) => void fired.push(`${e.alert.rule}:${e.type}`) }],
+      assetHealth: new EventLogHealthSource(new EventLog(redis, keys)),
+      intervalMs: 200,
+    });
+    try {
+      await waitFor('gold_stale to fire', async () => {
+        await monitor.runOnce();
+        return fired.includes('gold_stale:firing');
+      });
+    } finally {
+      await monitor.close();
+    }
+    // The scheduler still started nothing for it after the alert fired.
     expect(await runsWith(orchestrator, 'freshness')).toEqual([]);
   });
 

@@ -1,0 +1,78 @@
+import { writeFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadPipeline } from '../../src/config/index.ts';
+import { SchedulerKeys } from '../../src/scheduler/keys.ts';
+import { Scheduler } from '../../src/scheduler/scheduler.ts';
+import { readSchedulerStatus } from '../../src/scheduler/status.ts';
+import { createLogger } from '../../src/shared/logger.ts';
+import { serviceSettings } from '../../src/shared/settings.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
+
+const config = (minInterval: string): string => `version: 1
+scheduler: { debounce: 100ms, tick: 500ms, leaseTtl: 3s }
+assets:
+  root: { kind: noop }
+  child:
+    kind: noop
+    deps: [root]
+    automation: { onUpstream: true, onFreshness: false, minInterval: ${minInterval} }
+`;
+
+describe('the scheduler takes config edits while running (real Redis, file watching)', () => {
+  let sandbox: Sandbox;
+  let scheduler: Scheduler | undefined;
+
+  beforeEach(() => {
+    sandbox = createSandbox();
+  });
+
+  afterEach(async () => {
+    await scheduler?.close();
+    await sandbox.cleanup();
+  });
+
+  it('applies a valid edit, keeps the last good config on an invalid one and reports its position until fixed', async () => {
+    const file = sandbox.writeConfig(config('1m'));
+    const env = { ...process.env, ...sandbox.env };
+    const pipeline = await loadPipeline(file, env);
+    const orchestrator = await sandbox.connect(pipeline);
+    const keys = new SchedulerKeys(sandbox.settings.keyPrefix);
+    scheduler = await Scheduler.start({
+      file,
+      pipeline,
+      redisUrl: serviceSettings().redisUrl,
+      settings: sandbox.settings,
+      logger: createLogger('test-scheduler', 'silent'),
+    });
+    const status = () => readSchedulerStatus(orchestrator.redis, keys, pipeline);
+    await waitFor('the leader to publish its config', async () => (await status()).applied);
+    const first = (await status()).applied!.hash;
+
+    writeFileSync(file, config('5s'));
+    const applied = await waitFor('the edit to be applied', async () => {
+      const s = await status();
+      return s.applied?.hash !== first && s.applied;
+    });
+    expect(scheduler.pipeline.assets.get('child')?.automation.minIntervalMs).toBe(5_000);
+    expect((await status()).differsFromLeader).toBe(true); // this test's `pipeline` is the old file
+
+    writeFileSync(file, config('5s').replace('minInterval: 5s', 'minInterval: soon'));
+    const broken = await waitFor(
+      'the invalid edit to be reported',
+      async () => (await status()).configError,
+    );
+    expect(broken.message).toMatch(
+      /pipeline\.yaml:8:\d+: assets\.child\.automation\.minInterval: must be a duration/,
+    );
+    expect((await status()).applied?.hash).toBe(applied.hash);
+    expect(scheduler.pipeline.assets.get('child')?.automation.minIntervalMs).toBe(5_000);
+
+    writeFileSync(file, config('7s'));
+    await waitFor('the fix to clear the error', async () => {
+      const s = await status();
+      return s.configError === undefined && s.applied?.hash !== applied.hash;
+    });
+    expect(scheduler.pipeline.assets.get('child')?.automation.minIntervalMs).toBe(7_000);
+  });
+});
