@@ -276,9 +276,15 @@ export class Scheduler {
   private async applyConfig(pipeline: LoadedPipeline): Promise<void> {
     this.orchestrator.usePipeline(pipeline);
     if (!this.leading) return;
-    const changes = (await this.options.schedules?.reconcile(pipeline)) ?? [];
-    for (const change of changes)
-      this.options.logger.info({ change: change.description }, change.description);
+    try {
+      // The schedule service logs each change it makes.
+      await this.options.schedules?.reconcile(pipeline);
+    } catch (error) {
+      const message = `schedules not applied: ${errorMessage(error)}`;
+      this.options.logger.error({ err: errorMessage(error) }, message);
+      await this.publishConfigError(message);
+      return;
+    }
     await this.redis.hset(this.keys.config(), {
       hash: pipeline.sourceHash,
       file: pipeline.file,

@@ -1,6 +1,9 @@
+import { Queue } from 'bullmq';
 import type { LoadedPipeline } from '../config/load.ts';
 import type { Redis } from '../redis/connection.ts';
+import type { OrchestratorSettings } from '../jobs/settings.ts';
 import type { SchedulerKeys } from './keys.ts';
+import { schedulesQueueName, type NextFireTime } from './schedules/index.ts';
 import type { StoredDecision } from './state.ts';
 
 /** What `strata status` and /api/status show of the scheduler. */
@@ -15,17 +18,21 @@ export interface SchedulerStatus {
   differsFromLeader: boolean;
   localHash: string;
   decisions: StoredDecision[];
+  /** Each cron schedule's next tick as BullMQ will fire it. */
+  schedules: NextFireTime[];
 }
 
 export async function readSchedulerStatus(
   redis: Redis,
   keys: SchedulerKeys,
   pipeline: LoadedPipeline,
+  settings: Pick<OrchestratorSettings, 'keyPrefix' | 'queuePrefix'>,
 ): Promise<SchedulerStatus> {
-  const [leaderToken, config, decisions] = await Promise.all([
+  const [leaderToken, config, decisions, schedules] = await Promise.all([
     redis.get(keys.leader()),
     redis.hgetall(keys.config()),
     redis.hgetall(keys.decision()),
+    readNextFireTimes(redis, settings),
   ]);
   const applied = config.hash
     ? { hash: config.hash, file: config.file ?? '', appliedAt: Number(config.appliedAt ?? 0) }
@@ -39,11 +46,34 @@ export async function readSchedulerStatus(
       : undefined,
     differsFromLeader: applied !== undefined && applied.hash !== pipeline.sourceHash,
     localHash: pipeline.sourceHash,
+    schedules,
     decisions: pipeline.graph.order.flatMap((key) => {
       const raw = decisions[key];
       return raw ? [JSON.parse(raw) as StoredDecision] : [];
     }),
   };
+}
+
+/** The job schedulers BullMQ holds, read-only: what will fire, whether or not a scheduler runs. */
+async function readNextFireTimes(
+  redis: Redis,
+  settings: Pick<OrchestratorSettings, 'keyPrefix' | 'queuePrefix'>,
+): Promise<NextFireTime[]> {
+  const queue = new Queue(schedulesQueueName(settings.keyPrefix), {
+    connection: redis,
+    prefix: settings.queuePrefix,
+  });
+  try {
+    const schedulers = await queue.getJobSchedulers(0, -1, true);
+    return schedulers.map((s) => ({
+      name: s.key,
+      next: s.next ?? undefined,
+      cron: s.pattern ?? '',
+      timezone: s.tz ?? 'UTC',
+    }));
+  } finally {
+    await queue.close();
+  }
 }
 
 export function formatSchedulerStatus(status: SchedulerStatus, now = Date.now()): string {
@@ -61,6 +91,10 @@ export function formatSchedulerStatus(status: SchedulerStatus, now = Date.now())
     lines.push(`  config error (the last good config keeps running):`);
     for (const line of status.configError.message.split('\n').slice(0, 10))
       lines.push(`    ${line}`);
+  }
+  for (const s of status.schedules) {
+    const next = s.next === undefined ? 'no next tick' : `next ${new Date(s.next).toISOString()}`;
+    lines.push(`  schedule ${s.name}: '${s.cron}' (${s.timezone}), ${next}`);
   }
   if (status.decisions.length > 0) {
     lines.push('  last decisions:');

@@ -45,7 +45,7 @@ describe('the scheduler takes config edits while running (real Redis, file watch
       settings: sandbox.settings,
       logger: createLogger('test-scheduler', 'silent'),
     });
-    const status = () => readSchedulerStatus(orchestrator.redis, keys, pipeline);
+    const status = () => readSchedulerStatus(orchestrator.redis, keys, pipeline, sandbox.settings);
     await waitFor('the leader to publish its config', async () => (await status()).applied);
     const first = (await status()).applied!.hash;
 

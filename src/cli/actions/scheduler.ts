@@ -1,6 +1,7 @@
 import { loadPipeline } from '../../config/index.ts';
 import { orchestratorSettings } from '../../jobs/index.ts';
 import { Scheduler } from '../../scheduler/scheduler.ts';
+import { ScheduleService } from '../../scheduler/schedules/index.ts';
 import { createLogger, type Logger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';
 import type { LoadedPipeline } from '../../config/index.ts';
@@ -20,13 +21,24 @@ export async function startScheduler(
   pipeline: LoadedPipeline,
   logger: Logger,
 ): Promise<Scheduler> {
-  return Scheduler.start({
-    file,
-    pipeline,
-    redisUrl: serviceSettings().redisUrl,
-    settings: orchestratorSettings(),
+  const { redisUrl } = serviceSettings();
+  const settings = orchestratorSettings();
+  let scheduler: Scheduler | undefined;
+  // Every scheduler process runs the schedules' tick worker; only the leader reconciles them.
+  const schedules = await ScheduleService.start({
+    redisUrl,
+    prefix: settings.keyPrefix,
+    settings,
+    pipeline: () => scheduler?.pipeline ?? pipeline,
     logger,
   });
+  try {
+    scheduler = await Scheduler.start({ file, pipeline, redisUrl, settings, logger, schedules });
+  } catch (error) {
+    await schedules.close();
+    throw error;
+  }
+  return scheduler;
 }
 
 export function untilSignalled(): Promise<void> {

@@ -21,6 +21,7 @@ export async function status(file: string, options: { json?: boolean }): Promise
       orchestrator.redis,
       new SchedulerKeys(orchestrator.settings.keyPrefix),
       pipeline,
+      orchestrator.settings,
     );
     print(
       options.json,
