@@ -211,7 +211,15 @@ alerts:
       keys: new MonitorKeys(sandbox.settings.keyPrefix),
       metrics: new ProcessMetrics({ defaultMetrics: false }),
       logger: createLogger('test-monitor', 'silent'),
-      sinks: [{ name: 'test', send: async (e) => void fired.push(`${e.alert.rule}:${e.type}`) }],
+      sinks: [
+        {
+          name: 'test',
+          send: (e) => {
+            fired.push(`${e.alert.rule}:${e.type}`);
+            return Promise.resolve();
+          },
+        },
+      ],
       assetHealth: new EventLogHealthSource(new EventLog(redis, keys)),
       intervalMs: 200,
     });
