@@ -17,6 +17,8 @@ import { renderSchedulesPage } from './ui/schedules-page.ts';
 export interface UiOptions extends RunSource {
   redis: Redis;
   keyPrefix: string;
+  /** BullMQ's prefix: the schedules' job schedulers live under it. */
+  queuePrefix: string;
   /** A token is configured, so browsers hold a session they may want to drop. */
   signOut: boolean;
   /** The server can launch runs (POST /api/runs, re-run failed). */
@@ -88,12 +90,12 @@ export function uiRouter(options: UiOptions): Router {
   });
 
   router.get('/schedules', async (_req, res) => {
-    const view = await readSchedulesView(options, options.redis, options.keyPrefix);
+    const view = await readSchedulesView(options, options.redis, options);
     sendPage(res, renderSchedulesPage(view, options.signOut));
   });
 
   router.get('/api/schedules', async (_req, res) => {
-    res.json(await readSchedulesView(options, options.redis, options.keyPrefix));
+    res.json(await readSchedulesView(options, options.redis, options));
   });
 
   router.get('/runs/:id', async (req, res, next) => {

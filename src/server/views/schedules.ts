@@ -36,12 +36,12 @@ const DECISIONS_SHOWN = 50;
 export async function readSchedulesView(
   source: RunSource,
   redis: Redis,
-  keyPrefix: string,
+  settings: { keyPrefix: string; queuePrefix: string },
   now = Date.now(),
 ): Promise<SchedulesView> {
-  const keys = new SchedulerKeys(keyPrefix);
+  const keys = new SchedulerKeys(settings.keyPrefix);
   const [scheduler, recent, runs] = await Promise.all([
-    readSchedulerStatus(redis, keys, source.pipeline),
+    readSchedulerStatus(redis, keys, source.pipeline, settings),
     redis.lrange(keys.decisions(), 0, DECISIONS_SHOWN - 1),
     source.runs.list(RUNS_SEARCHED),
   ]);
