@@ -3,16 +3,20 @@
  * diamonds (every asset depends on two assets of the layer before), every asset `onUpstream` with
  * a freshness policy, in a mixed state (fresh, stale, in flight, blocked, new upstream data).
  *
- *   npm run bench:scheduler [-- --sizes 100,1000,10000 --rounds 7 --json]
+ *   npm run bench:scheduler [-- --sizes 100,1000,10000 --rounds 7 --reaction-samples 30 --json]
  *
  * - evaluation: `evaluateAutomation(input)`, pure, from state already read; median of the rounds
  *   after a warm-up, and ms per 1,000 (assets + edges) to show it stays linear;
  * - Redis reads: `AutomationStore.snapshot(pipeline)` against the real Redis, with the asset
  *   hashes populated under a unique prefix (deleted afterwards with SCAN + DEL);
+ * - reaction: a Scheduler (debounce 0ms) and an in-process worker; a root asset is materialized
+ *   `--reaction-samples` times, one after another; per sample, the time from the root run's end
+ *   to the creation of the run the scheduler starts for its onUpstream dependent (0 skips it);
  * - reference, side by side: one Redis round trip (PING) measured in the same run, and Dagster's
  *   automation daemon tick of 30 s (its documented floor for reacting to anything).
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -21,18 +25,24 @@ import { RedisKeys } from '../src/jobs/index.ts';
 import { evaluateAutomation, type AssetState } from '../src/scheduler/evaluate.ts';
 import { SchedulerKeys } from '../src/scheduler/keys.ts';
 import { AutomationStore } from '../src/scheduler/state.ts';
+import { Scheduler } from '../src/scheduler/scheduler.ts';
+import { createLogger } from '../src/shared/logger.ts';
 import { PROJECT_ROOT, serviceSettings } from '../src/shared/settings.ts';
 import { deleteKeys } from '../test/helpers/redis.ts';
+import { waitFor } from '../test/helpers/wait.ts';
+import { createSandbox } from '../test/integration/orchestrator-harness.ts';
 
 const { values } = parseArgs({
   options: {
     sizes: { type: 'string', default: '100,1000,10000' },
     rounds: { type: 'string', default: '7' },
+    'reaction-samples': { type: 'string', default: '30' },
     json: { type: 'boolean', default: false },
   },
 });
 const SIZES = values.sizes.split(',').map(Number);
 const ROUNDS = Number(values.rounds);
+const REACTION_SAMPLES = Number(values['reaction-samples']);
 const DAGSTER_TICK_MS = 30_000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -173,6 +183,66 @@ async function pingMs(redis: Redis): Promise<number> {
   return median(ms);
 }
 
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return (
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ??
+    NaN
+  );
+}
+
+/** Root run end -> dependent run created, per sample (ms), through a real Scheduler and worker. */
+async function reactionMs(samples: number): Promise<number[]> {
+  const sandbox = createSandbox();
+  const file = sandbox.writeConfig(`version: 1
+scheduler:
+  debounce: 0ms
+assets:
+  root: { kind: noop }
+  dependent: { kind: noop, deps: [root], automation: { onUpstream: true, onFreshness: false } }
+`);
+  const pipeline = sandbox.pipeline(await readFile(file, 'utf8'));
+  let scheduler: Scheduler | undefined;
+  try {
+    const orchestrator = await sandbox.connect(pipeline);
+    await sandbox.startWorker(pipeline, { concurrency: 2 });
+    scheduler = await Scheduler.start({
+      file,
+      pipeline,
+      redisUrl: serviceSettings().redisUrl,
+      settings: sandbox.settings,
+      logger: createLogger('bench-scheduler', 'silent'),
+      watchConfig: false,
+    });
+    const leading = scheduler;
+    await waitFor('the scheduler to lead', () => leading.isLeader, 20_000, 20);
+    const seen = new Set<string>();
+    const result: number[] = [];
+    for (let i = 0; i <= samples; i++) {
+      const { runId } = await orchestrator.submit({ selection: 'root' });
+      seen.add(runId);
+      const root = await orchestrator.waitForRun(runId);
+      const follow = await waitFor(
+        'the dependent run',
+        async () =>
+          (await orchestrator.runs.list(20)).find(
+            (r) => !seen.has(r.id) && r.trigger === 'upstream',
+          ),
+        20_000,
+        5,
+      );
+      seen.add(follow.id);
+      await orchestrator.waitForRun(follow.id);
+      // The first sample warms up the scheduler, the worker and their connections.
+      if (i > 0) result.push(follow.createdAt - (root.endedAt ?? NaN));
+    }
+    return result;
+  } finally {
+    await scheduler?.close();
+    await sandbox.cleanup();
+  }
+}
+
 const redis = new Redis(serviceSettings().redisUrl, { maxRetriesPerRequest: 3 });
 const prefix = `bench-sched-${randomUUID().slice(0, 8)}:`;
 try {
@@ -197,8 +267,15 @@ try {
       fullPassMs: round2(evalMedian + median(snapshot.ms)),
     });
   }
+  const reaction = REACTION_SAMPLES > 0 ? await reactionMs(REACTION_SAMPLES) : [];
   const result = {
     rounds: ROUNDS,
+    reactionMs: {
+      samples: reaction.length,
+      p50: percentile(reaction, 50),
+      p99: percentile(reaction, 99),
+      max: percentile(reaction, 100),
+    },
     pingMs: round2(ping),
     dagsterTickMs: DAGSTER_TICK_MS,
     graphs: rows,
@@ -229,7 +306,7 @@ try {
         r.snapshotCommands,
         r.fullPassMs,
         Math.round(r.fullPassMs / result.pingMs),
-        `${round2((r.fullPassMs / DAGSTER_TICK_MS) * 100)}%`,
+        `${Number(((r.fullPassMs / DAGSTER_TICK_MS) * 100).toPrecision(2))}%`,
       ]
         .map((v) => String(v).padStart(13))
         .join(''),
@@ -239,6 +316,9 @@ try {
         `layered graphs with diamonds, every asset onUpstream + freshness, mixed state; median of ${ROUNDS} rounds after warm-up`,
         header.map((h) => h.padStart(13)).join(''),
         ...lines,
+        reaction.length > 0
+          ? `event reaction, root run end -> dependent run created (debounce 0ms, ${reaction.length} samples): p50 ${result.reactionMs.p50} ms, p99 ${result.reactionMs.p99} ms, max ${result.reactionMs.max} ms`
+          : 'event reaction: skipped',
         `Redis PING round trip (same run): ${result.pingMs} ms; Dagster automation daemon tick: 30 s`,
         '',
       ].join('\n'),
