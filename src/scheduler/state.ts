@@ -25,8 +25,9 @@ export interface StoredDecision extends Decision {
 
 /**
  * The scheduler's view of Redis: what evaluation needs about every automated asset and its
- * upstream (one pipelined round trip for summaries and recent materializations, one for the
- * in-flight runs), and the memory the scheduler keeps between evaluations.
+ * upstream (one round trip for the scheduler's own hashes, one pipelined round trip for the
+ * in-flight runs' states, summaries and recent materializations), and the memory the scheduler
+ * keeps between evaluations.
  */
 export class AutomationStore {
   constructor(
@@ -35,56 +36,64 @@ export class AutomationStore {
     private readonly schedulerKeys: SchedulerKeys,
   ) {}
 
-  /** readOnly: leave the in-flight memory as it is (for `strata plan`). */
+  /**
+   * readOnly: leave the in-flight memory as it is (for `strata plan`).
+   *
+   * The in-flight runs' states are read before the asset summaries, in the same pipeline. A
+   * run's end writes its state and the asset's summary in one script, so a run seen ended here
+   * is always paired with the data it produced; read the other way round, a run ending between
+   * the two reads looked ended while the summary still held the data from before it, and the
+   * asset was requested again at once.
+   */
   async snapshot(
     pipeline: LoadedPipeline,
     options: { readOnly?: boolean } = {},
   ): Promise<AutomationSnapshot> {
     const assets = pipeline.graph.order;
+    const [requested, inflight] = await Promise.all([
+      this.redis.hgetall(this.schedulerKeys.requested()),
+      this.redis.hgetall(this.schedulerKeys.inflight()),
+    ]);
+    const inflightEntries = Object.entries(inflight);
     const read = this.redis.pipeline();
+    for (const [asset, runId] of inflightEntries) read.hget(this.keys.runState(runId), asset);
     for (const key of assets) {
       read.hgetall(this.keys.asset(key));
       read.lrange(this.keys.materializations(key), 0, RECENT - 1);
     }
-    read.hgetall(this.schedulerKeys.requested());
-    read.hgetall(this.schedulerKeys.inflight());
     const replies = (await read.exec()) ?? [];
     const value = <T>(i: number): T => replies[i]?.[1] as T;
-    const requested = value<Record<string, string>>(assets.length * 2);
-    const inflight = value<Record<string, string>>(assets.length * 2 + 1);
-    const running = await this.stillInFlight(inflight, options.readOnly ?? false);
+    const running = await this.stillInFlight(
+      inflightEntries.map(([asset, runId], i) => ({ asset, runId, state: value(i) })),
+      options.readOnly ?? false,
+    );
 
     const state = new Map<string, AssetState>();
+    const first = inflightEntries.length;
     assets.forEach((key, i) => {
-      const summary = value<Record<string, string>>(i * 2);
-      const recent = value<string[]>(i * 2 + 1).flatMap(parseRecord);
+      const summary = value<Record<string, string>>(first + i * 2);
+      const recent = value<string[]>(first + i * 2 + 1).flatMap(parseRecord);
       state.set(key, assetState(summary, recent, running.has(key), num(requested[key])));
     });
     const runs = new Set([...running.values()]);
     return {
       state,
       runningAutomatedRuns: runs.size,
-      commands: assets.length * 2 + 4 + running.size,
+      commands: 2 + inflightEntries.length + assets.length * 2 + (running.size < first ? 1 : 0),
     };
   }
 
   /** Automated runs in which each asset is still pending, queued or running; forgets the rest. */
   private async stillInFlight(
-    inflight: Record<string, string>,
+    entries: ReadonlyArray<{ asset: string; runId: string; state: unknown }>,
     readOnly: boolean,
   ): Promise<Map<string, string>> {
-    const entries = Object.entries(inflight);
-    if (entries.length === 0) return new Map();
-    const read = this.redis.pipeline();
-    for (const [asset, runId] of entries) read.hget(this.keys.runState(runId), asset);
-    const replies = (await read.exec()) ?? [];
     const running = new Map<string, string>();
     const done: string[] = [];
-    entries.forEach(([asset, runId], i) => {
-      const runState = replies[i]?.[1];
-      if (typeof runState === 'string' && IN_FLIGHT_STATES.has(runState)) running.set(asset, runId);
+    for (const { asset, runId, state } of entries) {
+      if (typeof state === 'string' && IN_FLIGHT_STATES.has(state)) running.set(asset, runId);
       else done.push(asset);
-    });
+    }
     if (done.length > 0 && !readOnly) await this.redis.hdel(this.schedulerKeys.inflight(), ...done);
     return running;
   }
