@@ -5,10 +5,9 @@
  * Redis directly. The cut-off worker must abort its materializer before its lease can expire,
  * and the other must take the asset over after the expiry and finish the run.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serviceSettings } from '../../src/shared/settings.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
@@ -23,51 +22,9 @@ assets:
 
 const LEASE_TTL_MS = 3_000;
 
-/** A TCP proxy to Redis that can be cut: afterwards every byte either way is dropped. */
-interface RedisProxy {
-  url: string;
-  cut(): void;
-  close(): Promise<void>;
-}
-
-async function redisProxy(): Promise<RedisProxy> {
-  const target = new URL(serviceSettings().redisUrl);
-  const sockets = new Set<Socket>();
-  let cut = false;
-  const server: Server = createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => client.destroy());
-    if (cut) return; // accepted, never answered
-    const upstream = connect(Number(target.port || 6379), target.hostname);
-    sockets.add(upstream);
-    upstream.on('close', () => sockets.delete(upstream));
-    upstream.on('error', () => upstream.destroy());
-    const forward = (from: Socket, to: Socket): void => {
-      from.on('data', (chunk: Buffer) => {
-        if (!cut) to.write(chunk);
-      });
-    };
-    forward(client, upstream);
-    forward(upstream, client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `redis://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    cut: () => {
-      cut = true;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const s of sockets) s.destroy();
-      }),
-  };
-}
-
 describe('a worker cut off from Redis mid-materialization', () => {
   let sandbox: Sandbox;
-  let proxy: RedisProxy | undefined;
+  let proxy: TcpProxy | undefined;
 
   beforeEach(() => {
     sandbox = createSandbox({
@@ -83,9 +40,12 @@ describe('a worker cut off from Redis mid-materialization', () => {
   });
 
   it('aborts its materializer before its lease can expire; the other worker takes over after the expiry', async () => {
-    proxy = await redisProxy();
+    // Cut as a black hole: bytes vanish, nothing is refused or reset, so commands wait.
+    proxy = await TcpProxy.start(serviceSettings().redisUrl);
     const file = sandbox.writeConfig(YAML);
-    const cutOff = sandbox.spawnWorker(file, { env: { REDIS_URL: proxy.url } });
+    const cutOff = sandbox.spawnWorker(file, {
+      env: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` },
+    });
     await cutOff.ready;
     const orchestrator = await sandbox.connect(YAML);
     const { runId } = await orchestrator.submit({ selection: 'slow' });
@@ -96,7 +56,7 @@ describe('a worker cut off from Redis mid-materialization', () => {
     const other = sandbox.spawnWorker(file);
     await other.ready;
 
-    proxy.cut();
+    proxy.freeze();
     const cutAt = Date.now();
     const aborted = await waitFor(
       'the cut-off worker aborting',
