@@ -16,6 +16,7 @@ import {
   ensureCryptoRawTable,
   runAthenaQuery,
 } from '../../src/engines/athena/index.ts';
+import { TcpProxy } from '../helpers/tcp-proxy.ts';
 
 // Real Athena API calls against moto (AWS_ENDPOINT_URL, default http://127.0.0.1:5000). moto
 // does not execute SQL: results are seeded through its /moto-api, and query states advance
@@ -50,14 +51,7 @@ const progressManually = (times: number) =>
 beforeAll(async () => {
   process.env.AWS_ACCESS_KEY_ID ??= 'test';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-  client = createAthenaClient({ ...process.env, AWS_ENDPOINT_URL: ENDPOINT, AWS_REGION: REGION });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-      return next(args);
-    },
-    { step: 'build', name: 'motoAccount' },
-  );
+  client = motoClient(ENDPOINT);
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
@@ -86,6 +80,23 @@ afterEach(async () => {
 afterAll(() => {
   client?.destroy();
 });
+
+/** A client of this file's moto account, through `endpoint`. */
+function motoClient(endpoint: string): AthenaClient {
+  const athena = createAthenaClient({
+    ...process.env,
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_REGION: REGION,
+  });
+  athena.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
+      return next(args);
+    },
+    { step: 'build', name: 'motoAccount' },
+  );
+  return athena;
+}
 
 describe('the Athena query runner against moto', () => {
   it('submits a query, polls it through QUEUED and RUNNING, and reads its rows without the header', async () => {
@@ -178,6 +189,31 @@ describe('the Athena query runner against moto', () => {
       new GetQueryExecutionCommand({ QueryExecutionId: queryExecutionId }),
     );
     expect(QueryExecution?.Status?.State).toBe('CANCELLED');
+  });
+
+  it('gives up at its deadline when Athena hangs (connections held open, no reply)', async () => {
+    const proxy = await TcpProxy.start(ENDPOINT);
+    const hung = motoClient(proxy.url);
+    try {
+      proxy.freeze();
+      const startedAt = Date.now();
+      const error = await runAthenaQuery({
+        client: hung,
+        sql: 'select 4',
+        workGroup,
+        outputLocation,
+        poll: POLL,
+        timeoutMs: 1_500,
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AthenaQueryTimeoutError);
+      // The request reached the frozen proxy and was held, and the query's own deadline cut it
+      // well before the SDK's 15 s request timeout would have.
+      expect(proxy.held).toBeGreaterThan(0);
+      expect(Date.now() - startedAt).toBeLessThan(10_000);
+    } finally {
+      hung.destroy();
+      await proxy.close();
+    }
   });
 
   it('stops the query in Athena when the caller cancels', async () => {
