@@ -20,13 +20,9 @@ import { EventLog, RedisKeys } from '../src/jobs/index.ts';
 import { serviceSettings } from '../src/shared/settings.ts';
 import { spawnStrata } from '../test/helpers/cli.ts';
 import { waitFor } from '../test/helpers/wait.ts';
-import { isolatedDemoConfig } from '../test/e2e/demo-support.ts';
-import {
-  Resources,
-  createTestTopic,
-  testKafka,
-  type TestTopic,
-} from '../test/integration/ingest-support.ts';
+import { createTestTopic, testKafka, type TestTopic } from '../test/helpers/kafka.ts';
+import { Resources } from '../test/helpers/resources.ts';
+import { isolatedShippedConfig } from '../test/helpers/shipped-config.ts';
 
 const { values } = parseArgs({
   options: {
@@ -76,7 +72,7 @@ async function main(): Promise<void> {
   const resources = new Resources();
   try {
     const topic = await createTestTopic(resources, testKafka(), 3);
-    const { file, env } = await isolatedDemoConfig(resources, topic);
+    const { file, env } = await isolatedShippedConfig(resources, topic);
     const dev = spawnStrata(['--config', file, 'dev', '--port', '0'], env);
     resources.add(async () => {
       if (dev.child.exitCode === null) dev.child.kill('SIGINT');

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.ts';
 import { brokerProgress, startDedicatedBroker } from '../helpers/dedicated-broker.ts';
 import { Resources } from '../integration/ingest-support.ts';
-import { expectDemoSucceeded, isolatedDemoConfig } from './demo-support.ts';
+import { isolatedShippedConfig } from '../helpers/shipped-config.ts';
+import { expectDemoSucceeded } from './demo-support.ts';
 
 const resources = new Resources();
 afterAll(() => resources.release(), 60_000);
@@ -24,7 +25,7 @@ describe('npm run demo -- --once on a cold Kafka', () => {
     expect(await topicsOn(broker.brokers)).not.toContain('__consumer_offsets');
 
     const id = randomUUID().slice(0, 8);
-    const { file, env } = await isolatedDemoConfig(resources, {
+    const { file, env } = await isolatedShippedConfig(resources, {
       topic: `test-demo-cold-${id}`,
       groupId: `test-demo-cold-${id}`,
     });

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, spawnStrata } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Resources, createTestTopic, testKafka } from '../integration/ingest-support.ts';
-import { isolatedDemoConfig } from './demo-support.ts';
+import { isolatedShippedConfig } from '../helpers/shipped-config.ts';
 
 const resources = new Resources();
 afterAll(() => resources.release());
@@ -37,7 +37,7 @@ interface RunJson {
 describe('strata dev', () => {
   it('keeps the shipped pipeline fresh with nobody calling materialize, and stops cleanly on Ctrl-C', async () => {
     const topic = await createTestTopic(resources, testKafka(), 3);
-    const { file, env: isolated } = await isolatedDemoConfig(resources, topic);
+    const { file, env: isolated } = await isolatedShippedConfig(resources, topic);
     const env = { ...isolated, ...SHORT_WINDOWS };
     const startedAt = Date.now();
     const dev = spawnStrata(['--config', file, 'dev', '--port', '0'], env);

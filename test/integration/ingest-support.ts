@@ -5,8 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   CreateBucketCommand,
@@ -15,7 +14,6 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { expect } from 'vitest';
@@ -29,79 +27,18 @@ import { parseObjectKey } from '../../src/ingest/layout.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import type { ObjectStore } from '../../src/storage/index.ts';
 import { spawnStrata, type StrataProcess } from '../helpers/cli.ts';
+import type { TestTopic } from '../helpers/kafka.ts';
 import { deleteKeysUnder } from '../helpers/redis.ts';
+import type { Resources } from '../helpers/resources.ts';
 import { waitFor } from '../helpers/wait.ts';
+
+export { Resources, tempDir } from '../helpers/resources.ts';
+export { createTestTopic, testKafka, type TestTopic } from '../helpers/kafka.ts';
 
 export const settings = serviceSettings();
 export const awsEndpoint = process.env.AWS_ENDPOINT_URL || 'http://127.0.0.1:5000';
 process.env.AWS_ACCESS_KEY_ID ??= 'test';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'test';
-
-type Cleanup = () => Promise<void>;
-
-/** Collects cleanups in creation order and runs them in reverse, each even if another fails. */
-export class Resources {
-  private readonly cleanups: Cleanup[] = [];
-
-  add(cleanup: Cleanup): void {
-    this.cleanups.push(cleanup);
-  }
-
-  async release(): Promise<void> {
-    for (const cleanup of this.cleanups.splice(0).reverse()) {
-      await cleanup().catch((error: unknown) =>
-        process.stderr.write(`cleanup failed: ${String(error)}\n`),
-      );
-    }
-  }
-}
-
-export function testKafka(): Kafka {
-  return new Kafka({
-    clientId: 'strata-ingest-test',
-    brokers: settings.kafkaBrokers,
-    logLevel: logLevel.NOTHING,
-  });
-}
-
-export interface TestTopic {
-  topic: string;
-  dlqTopic: string;
-  groupId: string;
-  partitions: number;
-  admin: Admin;
-  producer: Producer;
-}
-
-/** A fresh topic (and its DLQ and group name), deleted with the group after the test. */
-export async function createTestTopic(
-  resources: Resources,
-  kafka: Kafka,
-  partitions: number,
-  replicationFactor = 1,
-): Promise<TestTopic> {
-  const id = randomUUID().slice(0, 12);
-  const topic = `test-ingest-${id}`;
-  const dlqTopic = `${topic}.dlq`;
-  const groupId = `test-ingest-group-${id}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  resources.add(async () => {
-    await admin.deleteGroups([groupId]).catch(() => undefined);
-    const existing = new Set(await admin.listTopics());
-    const mine = [topic, dlqTopic].filter((t) => existing.has(t));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine });
-    await admin.disconnect();
-  });
-  await admin.createTopics({
-    waitForLeaders: true,
-    topics: [{ topic, numPartitions: partitions, replicationFactor }],
-  });
-  const producer = kafka.producer();
-  await producer.connect();
-  resources.add(() => producer.disconnect());
-  return { topic, dlqTopic, groupId, partitions, admin, producer };
-}
 
 export function priceJson(seq: number, lastUpdated = new Date().toISOString()): string {
   return JSON.stringify({
@@ -160,12 +97,6 @@ export async function produceSteadily(t: TestTopic, total: number, chunk: number
     await sendValid(t, sent, Math.min(chunk, total - sent));
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-export async function tempDir(resources: Resources, label: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), `strata-${label}-`));
-  resources.add(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 export function s3Client(): S3Client {
