@@ -154,12 +154,15 @@ export class Monitor {
     if (!(await this.holdLease())) return { leader: false };
     const now = this.now();
     const errors: PassResult['errors'] = {};
-    const [lag, storage, health, metrics] = await Promise.all([
+    const [lag, storage, health] = await Promise.all([
       this.step('lag', errors, () => this.collectLag(true)),
       this.step('storage', errors, () => this.refreshStorage()),
       this.step('assets', errors, () => this.readAssetHealth(now)),
-      this.step('metrics', errors, () => this.readMetrics(now)),
     ]);
+    // After the collectors, so the snapshot it publishes (and CloudWatch receives) carries this
+    // pass's lag, storage and freshness gauges, not the previous pass's; each collector has its
+    // own deadline, so a hung one delays it by that much at most.
+    const metrics = await this.step('metrics', errors, () => this.readMetrics(now));
     // Renewed before evaluating, so a slow pass cannot notify on a lease it no longer holds.
     if (!(await this.holdLease())) return { leader: false, lag, storage, errors };
     const signals: Signals = {

@@ -6,6 +6,7 @@ import { Monitor } from '../../src/monitoring/monitor.ts';
 import { assertSafeBinding, type RunningServer } from '../../src/server/server.ts';
 import { UsageError } from '../../src/shared/errors.ts';
 import { deleteKeys } from '../helpers/redis.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { Resources, createTestTopic } from './ingest-support.ts';
 import {
   connectLagAdmin,
@@ -71,7 +72,11 @@ describe('the HTTP server: /metrics, /healthz, /api/lag, /api/alerts', () => {
       publishOwnMetrics: () => monitorSnapshots.publish(),
     });
     resources.add(() => monitor.close());
-    await monitor.runOnce();
+    // A topic created moments ago can be unknown to the admin's metadata for a pass or two.
+    await waitFor('a monitor pass that measured the lag', async () => {
+      const pass = await monitor.runOnce();
+      return pass.lag?.some((r) => r.group === group && r.error === undefined) ?? false;
+    });
     return { topic, group };
   }
 
