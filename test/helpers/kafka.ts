@@ -48,7 +48,9 @@ export async function createTestTopic(
     waitForLeaders: true,
     topics: [{ topic, numPartitions: partitions, replicationFactor }],
   });
-  const producer = kafka.producer();
+  // Idempotent: a send retried under load (its reply lost or late) must not put a record in
+  // the topic twice, or the exactly-once checks would count the producer's duplicate.
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   resources.add(() => producer.disconnect());
   return { topic, dlqTopic, groupId, partitions, admin, producer };

@@ -361,7 +361,10 @@ export async function expectExactlyOnce(
 ): Promise<LandedLine[]> {
   const lines = await readLake(store);
   expect(duplicates(lines)).toEqual([]);
+  const ends = await endOffsets(t);
+  const messages = [...ends.values()].reduce((sum, end) => sum + end, 0);
+  expect(messages, 'messages in the topic (the producer sent each once)').toBe(total);
   expect(lines).toHaveLength(total);
-  expect(await committedOffsets(t)).toEqual(await endOffsets(t));
+  expect(await committedOffsets(t)).toEqual(ends);
   return lines;
 }
