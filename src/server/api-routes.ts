@@ -11,6 +11,11 @@ export interface RunSource {
   pipeline: LoadedPipeline;
   events: EventLog;
   runs: RunStore;
+  /**
+   * Where workers keep the compiled SQL of dbt models (the dbt runs dir); default the one the
+   * environment names for dbt (STRATA_DBT_RUNS_DIR), as workers on this host use.
+   */
+  dbtRunsDir?: string;
 }
 
 /**

@@ -6,3 +6,4 @@ export { DbtWorkFailedError, DbtUsageError, DbtTimeoutError } from './errors.ts'
 export { dbtSettings, type DbtSettings, type DbtMode } from './settings.ts';
 export { closeWarmDbt, retainWarmDbt, warmDbtPool } from './warm/pool.ts';
 export { WarmDbtCrashError } from './warm/process.ts';
+export { readModelSql, compiledSqlDir, type ModelSql } from './compiled.ts';

@@ -5,6 +5,7 @@ import { TransientError, UsageError } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
 import { withFileLock } from '../duckdb/file-lock.ts';
 import { readInvocationArtifacts } from './artifacts.ts';
+import { compiledSqlDir, publishCompiledSql } from './compiled.ts';
 import { DbtTimeoutError, DbtWorkFailedError, invocationError, looksTransient } from './errors.ts';
 import {
   invocationErrorMessage,
@@ -67,6 +68,8 @@ interface InvocationPaths {
   runDir: string;
   targetDir: string;
   cacheDir: string;
+  /** Where the newest compiled SQL of each model outlives the run dir (see compiled.ts). */
+  compiledDir: string;
   lakePath: string;
   duckDbPath: string;
 }
@@ -105,6 +108,8 @@ async function invoke(
     const exitCode = checkOutcome(outcome, options, command, label, logs);
 
     if (mode === 'subprocess') await publishPartialParse(paths.targetDir, paths.cacheDir);
+    const artifacts = await readInvocationArtifacts(paths.targetDir);
+    await keepCompiledSql(paths, artifacts.models);
     const result: DbtInvocationResult = {
       invocationId: logs.find((e) => e.invocationId)?.invocationId,
       command,
@@ -114,7 +119,7 @@ async function invoke(
       parsed: outcome.parsed,
       exitCode,
       success: exitCode === 0,
-      ...(await readInvocationArtifacts(paths.targetDir)),
+      ...artifacts,
       elapsedMs: outcome.elapsedMs,
       logs,
       artifactsDir: options.keepArtifacts ? paths.runDir : undefined,
@@ -127,6 +132,19 @@ async function invoke(
     return result;
   } finally {
     if (!options.keepArtifacts) await rm(paths.runDir, { recursive: true, force: true });
+  }
+}
+
+/** The asset page shows what dbt compiled; failing to keep it must not fail the invocation. */
+async function keepCompiledSql(
+  paths: InvocationPaths,
+  models: readonly { uniqueId: string; resourceType: string }[],
+): Promise<void> {
+  const ids = models.filter((m) => m.resourceType === 'model').map((m) => m.uniqueId);
+  try {
+    await publishCompiledSql(paths.targetDir, paths.compiledDir, ids);
+  } catch (error) {
+    log.warn({ err: error, dir: paths.compiledDir }, 'could not keep the compiled SQL of models');
   }
 }
 
@@ -203,6 +221,7 @@ function invocationPaths(
     runDir,
     targetDir: path.join(runDir, 'target'),
     cacheDir: path.join(runsDir, 'parse-cache', target),
+    compiledDir: compiledSqlDir(runsDir, target),
     lakePath,
     duckDbPath,
   };

@@ -89,6 +89,18 @@ export const assetDetailSchema = z.object({
   warnAt: millis.nullable(),
   failAt: millis.nullable(),
   model: z.string().nullable(),
+  sql: z
+    .object({
+      kind: z
+        .enum(['compiled', 'source'])
+        .describe('compiled: what dbt last compiled; source: the model file, not compiled yet'),
+      sql: z.string(),
+      at: millis.describe('when it was compiled, or the file last changed'),
+      file: z.string(),
+      truncated: z.boolean(),
+    })
+    .nullable()
+    .describe('the dbt model SQL, for dbt assets'),
   materializations: z.array(materializationViewSchema),
   generatedAt: millis,
 });

@@ -29,6 +29,7 @@ export function renderAssetPage(model: AssetPageModel): string {
     lineage(detail),
     freshness(detail, now),
     charts(detail),
+    modelSql(detail),
     history(detail.materializations, now),
   ].join('\n');
   return renderShell({
@@ -91,6 +92,20 @@ function charts(detail: AssetDetail): string {
   if (detail.materializations.length === 0)
     return '<section id="plots"><h2>Over time</h2><p class="muted">No materializations yet.</p></section>';
   return `<section id="plots"><h2>Over time</h2><div class="charts"><figure><figcaption>Data age at materialization (s), with the policy lines</figcaption><div class="chart" data-chart="age"></div></figure><figure><figcaption>Rows</figcaption><div class="chart" data-chart="rows"></div></figure><figure><figcaption>Duration (s)</figcaption><div class="chart" data-chart="duration"></div></figure></div>${jsonBlock('chart-data', chartData(detail))}</section>`;
+}
+
+/** The dbt model's SQL: as dbt last compiled it, or its source file until it is compiled. */
+function modelSql(detail: AssetDetail): string {
+  if (detail.model === null) return '';
+  const sql = detail.sql;
+  if (sql === null)
+    return `<section id="sql"><h2>SQL</h2><p class="muted">No compiled SQL and no file <code>${e(detail.model)}.sql</code> in the dbt project's model paths.</p></section>`;
+  const head =
+    sql.kind === 'compiled'
+      ? `<h2>Compiled SQL</h2><p class="small muted">as dbt compiled <code>${e(detail.model)}</code> ${e(ago(sql.at, detail.generatedAt))} (${e(isoTime(sql.at))})</p>`
+      : `<h2>SQL <span class="badge b-warn">not compiled yet</span></h2><p class="small muted">the model file <code>${e(sql.file)}</code> as written (Jinja not rendered): no materialization has compiled it on this host yet</p>`;
+  const cut = sql.truncated ? '<p class="small muted">(cut at 256 KiB)</p>' : '';
+  return `<section id="sql" data-sql="${e(sql.kind)}">${head}<pre class="sql"><code>${e(sql.sql)}</code></pre>${cut}</section>`;
 }
 
 function history(records: readonly MaterializationView[], now: number): string {

@@ -93,5 +93,6 @@ svg.timeline .state-running { fill: var(--run); }
 svg.timeline .state-cancelled, svg.timeline .state-skipped { fill: #9e9e9e; }
 svg.timeline .state-note { fill: var(--muted); font-style: italic; }
 ul.problems { padding-left: 18px; }
+pre.sql { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; overflow: auto; max-height: 480px; font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; padding: 0 24px 24px; }
 `;

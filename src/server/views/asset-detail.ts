@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CheckResult } from '../../assets/checks/types.ts';
+import { dbtSettings, readModelSql, type ModelSql } from '../../engines/dbt/index.ts';
 import type { MaterializationRecord, RunTrigger } from '../../jobs/run-model.ts';
 import type { RunSource } from '../api-routes.ts';
 import { readAssetView, type AssetView } from '../asset-views.ts';
@@ -32,6 +33,8 @@ export interface AssetDetail {
   failAt: number | null;
   /** The dbt model the asset builds, when it is dbt. */
   model: string | null;
+  /** The model's compiled SQL (or its source file before any compile), when the asset is dbt. */
+  sql: ModelSql | null;
   materializations: MaterializationView[];
   generatedAt: number;
 }
@@ -55,9 +58,10 @@ export async function readAssetDetail(
 ): Promise<AssetDetail | undefined> {
   const spec = source.pipeline.assets.get(key);
   if (!spec) return undefined;
-  const [asset, records] = await Promise.all([
+  const [asset, records, sql] = await Promise.all([
     readAssetView(source.pipeline, source.events, source.runs, key, now),
     source.events.materializations(key, limit),
+    spec.kind === 'dbt' ? modelSql(source, spec.model) : null,
   ]);
   if (!asset) return undefined;
   const triggers = await readTriggers(source, records);
@@ -70,9 +74,30 @@ export async function readAssetDetail(
     warnAt: crossing(asset.dataTime, warnAfterMs),
     failAt: crossing(asset.dataTime, failAfterMs),
     model: spec.kind === 'dbt' ? spec.model : null,
+    sql,
     materializations: records.map((r) => toView(r, triggers.get(r.runId) ?? null)),
     generatedAt: now,
   };
+}
+
+/**
+ * Only the model name of an asset of the loaded pipeline reaches the file system, never request
+ * data; the directories come from the config and the environment.
+ */
+async function modelSql(source: RunSource, model: string): Promise<ModelSql | null> {
+  const { engine } = source.pipeline;
+  try {
+    return (
+      (await readModelSql(model, {
+        runsDir: source.dbtRunsDir ?? dbtSettings().runsDir,
+        target: engine.dbt.target,
+        projectDir: engine.dbtProject,
+      })) ?? null
+    );
+  } catch {
+    // Unreadable (permissions, a directory in the way): the page shows no SQL rather than fail.
+    return null;
+  }
 }
 
 function crossing(dataTime: number | null, afterMs: number | null): number | null {
