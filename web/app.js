@@ -11,4 +11,9 @@ function enhance() {
 }
 
 enhance();
-followEventLog(document.body.dataset.live ?? '', enhance);
+const refreshMs = Number(document.body.dataset.refreshMs);
+followEventLog(
+  document.body.dataset.live ?? '',
+  enhance,
+  Number.isFinite(refreshMs) && refreshMs >= 1000 ? refreshMs : undefined,
+);

@@ -1,6 +1,7 @@
 // Live updates: one EventSource on /api/events. When an event concerns this page, the page's
 // content is fetched again and swapped in place (one renderer: the server's). A periodic
-// resync keeps relative times right and catches anything missed while disconnected.
+// resync keeps relative times right and catches anything missed while disconnected; pages whose
+// data is not in the event log (pipeline health: the monitor's samples) resync more often.
 
 const RESYNC_MS = 60_000;
 const DEBOUNCE_MS = 300;
@@ -13,7 +14,7 @@ export function concerns(topic, event) {
   return false;
 }
 
-export function followEventLog(topic, afterSwap) {
+export function followEventLog(topic, afterSwap, resyncMs = RESYNC_MS) {
   if (topic === '' || typeof EventSource === 'undefined') return;
   const state = document.getElementById('live-state');
   const show = (text) => {
@@ -79,7 +80,7 @@ export function followEventLog(topic, afterSwap) {
     }
     if (concerns(topic, event)) schedule();
   });
-  setInterval(schedule, RESYNC_MS);
+  setInterval(schedule, resyncMs);
   // The browser closes the stream when the page goes; closing it first is explicit.
   addEventListener('pagehide', () => source.close());
 }

@@ -7,6 +7,9 @@
  *   <p>monitor:alerts             hash: alert instance id -> JSON state
  *   <p>monitor:alerts:history     list: transitions, newest first, trimmed
  *   <p>monitor:lag                string: JSON of the latest lag reports
+ *   <p>monitor:samples            zset: one JSON health sample per pass (lag per partition,
+ *                                 ingest counts, alerts firing) scored by its time, last ~2 h
+ *   <p>monitor:storage            string: JSON of the latest storage objects per day (PX expiry)
  *   <p>metrics:instances          set: ids of processes publishing metric snapshots
  *   <p>metrics:snapshot:<id>      string: JSON snapshot of one process's registry (PX expiry)
  */
@@ -24,6 +27,12 @@ export class MonitorKeys {
   }
   lag(): string {
     return `${this.prefix}monitor:lag`;
+  }
+  healthSamples(): string {
+    return `${this.prefix}monitor:samples`;
+  }
+  storageDays(): string {
+    return `${this.prefix}monitor:storage`;
   }
   metricInstances(): string {
     return `${this.prefix}metrics:instances`;

@@ -19,7 +19,8 @@ import type { MonitorKeys } from './keys.ts';
 import { LagMonitor } from './lag/lag-monitor.ts';
 import type { GroupLagReport } from './lag/report.ts';
 import { LeaderLease, RedisLease, leaseKeys } from '../redis/lease.ts';
-import { MetricHistory } from './metrics/history.ts';
+import { HealthHistory, healthSample, type HealthSample } from './health/history.ts';
+import { MetricHistory, type Tick } from './metrics/history.ts';
 import type { ProcessMetrics } from './metrics/registry.ts';
 import { readSnapshots } from './metrics/snapshot.ts';
 import { StorageStats, type StoragePass } from './storage/storage-stats.ts';
@@ -64,7 +65,7 @@ export interface PassResult {
   errors?: Partial<Record<Step, string>>;
 }
 
-type Step = 'lag' | 'storage' | 'assets' | 'metrics' | 'alerts';
+type Step = 'lag' | 'storage' | 'assets' | 'metrics' | 'alerts' | 'samples';
 
 /**
  * `strata monitor`: every interval, the monitor holding the Redis lease reads Kafka lag, storage
@@ -82,6 +83,9 @@ export class Monitor {
   private readonly history: MetricHistory;
   private readonly engine: AlertEngine;
   private readonly alertStore: AlertStore;
+  private readonly healthHistory: HealthHistory;
+  /** The previous metrics tick's time: ingest counts per sample are increases since then. */
+  private previousTickAt: number | undefined;
   private readonly intervalMs: number;
   private readonly stepTimeoutMs: number;
   /** A storage refresh still running after its pass gave up on it; the next one waits for it. */
@@ -125,6 +129,7 @@ export class Monitor {
     }
     this.history = new MetricHistory(longestWindow(alerts.rules) + 3 * this.intervalMs);
     this.alertStore = new AlertStore(options.redis, options.keys, alerts.historyLimit);
+    this.healthHistory = new HealthHistory(options.redis, options.keys);
     this.engine = new AlertEngine({
       rules: alerts.rules,
       store: this.alertStore,
@@ -176,6 +181,10 @@ export class Monitor {
       this.engine.evaluate(signals, this.lease.token ?? ''),
     );
     if (alerts && !alerts.committed) this.loseLeadership('lease lost during the pass');
+    if (this.leader)
+      await this.step('samples', errors, () =>
+        this.recordSamples(now, lag, storage, metrics, alerts),
+      );
     return { leader: this.leader, lag, storage, alerts, errors };
   }
 
@@ -294,7 +303,33 @@ export class Monitor {
     return { dataTimes, checks };
   }
 
-  private async readMetrics(now: number): Promise<true> {
+  /** The health page's series: one sample per pass, and storage per day when it was counted. */
+  private async recordSamples(
+    now: number,
+    lag: GroupLagReport[] | undefined,
+    storage: StoragePass | undefined,
+    tick: Tick | undefined,
+    alerts: EvaluationResult | undefined,
+  ): Promise<void> {
+    let ingest: HealthSample['ingest'] = null;
+    if (tick) {
+      if (this.previousTickAt !== undefined)
+        ingest = {
+          consumed: this.history.tickIncrease(tick, 'strata_ingest_records_consumed_total'),
+          landed: this.history.tickIncrease(tick, 'strata_ingest_records_valid_total'),
+          objects: this.history.tickIncrease(tick, 'strata_ingest_objects_written_total'),
+          sinceMs: tick.at - this.previousTickAt,
+        };
+      this.previousTickAt = tick.at;
+    }
+    const states = alerts?.committed ? alerts.states : undefined;
+    await Promise.all([
+      this.healthHistory.record(healthSample(now, lag, ingest, states)),
+      storage ? this.healthHistory.recordStorage({ at: now, days: storage.days }) : undefined,
+    ]);
+  }
+
+  private async readMetrics(now: number): Promise<Tick> {
     await this.options.publishOwnMetrics?.();
     const tick = this.history.record(
       await readSnapshots(this.options.redis, this.options.keys),
@@ -305,7 +340,7 @@ export class Monitor {
       cloudwatch.enqueue(
         datumsFromTick(tick, this.history, this.options.pipeline.monitoring.cloudwatch.dimensions),
       );
-    return true;
+    return tick;
   }
 
   /**

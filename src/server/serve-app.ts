@@ -6,6 +6,7 @@ import { bullBoardRouter } from './bull-board.ts';
 import { RedisKeys } from '../jobs/keys.ts';
 import { openApiDocument } from './api/openapi.ts';
 import { detailApiRouter } from './detail-api-routes.ts';
+import { healthRouter } from './health-routes.ts';
 import { LiveFeed } from './live/feed.ts';
 import { sseRoute, type SseOptions } from './live/sse-route.ts';
 import { operationsRouter, type SubmitFn } from './operations-routes.ts';
@@ -30,7 +31,8 @@ export const QUEUES_PATH = '/queues';
 
 /**
  * Everything `strata serve` answers: the monitoring routes of createApp, then /api/assets,
- * /api/runs, /api/runs/:id, the asset graph page at / and /assets, and Bull Board at /queues,
+ * /api/runs, /api/runs/:id, the pages (asset graph at / and /assets, assets, runs, schedules,
+ * pipeline health at /health, with their /api routes), and Bull Board at /queues,
  * all behind the same authentication. Without a token Bull Board is read-only: whoever reaches
  * a loopback port may look at jobs, not retry, clean or delete them.
  */
@@ -68,6 +70,7 @@ export function createServeApp(options: ServeAppOptions): Express {
       queuePrefix: options.queuePrefix,
     }),
   );
+  app.use(healthRouter({ ...options, signOut: options.apiToken !== undefined }));
   app.use(
     uiRouter({
       ...options,

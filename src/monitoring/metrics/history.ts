@@ -75,6 +75,14 @@ export class MetricHistory {
     return this.series.get(key);
   }
 
+  /** Sum of one tick's increases of the cumulative series named `name`, over all labels. */
+  tickIncrease(tick: Tick, name: string): number {
+    let total = 0;
+    for (const [key, value] of tick.increases)
+      if (this.series.get(key)?.name === name) total += value;
+    return total;
+  }
+
   /** Whether the history reaches back at least `windowMs` before `now`. */
   covers(windowMs: number, now: number): boolean {
     const first = this.ticks[0];

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { historyQuerySchema } from '../views/asset-detail.ts';
+import { healthQuerySchema } from '../views/health.ts';
 import { runsQuerySchema } from '../views/runs.ts';
 import { materializeBodySchema } from '../operations-routes.ts';
 import {
@@ -9,6 +10,7 @@ import {
   errorSchema,
   liveEventSchema,
   liveStatsSchema,
+  pipelineHealthSchema,
   runEventSchema,
   runRecordSchema,
   scheduleViewSchema,
@@ -129,6 +131,10 @@ export function openApiDocument(): Record<string, unknown> {
         }),
       ),
     },
+  });
+  route('get', '/api/health', 'Pipeline health: lag, throughput, alerts firing, storage per day', {
+    request: { query: healthQuerySchema },
+    responses: { 200: json('the pipeline health page data', pipelineHealthSchema), 400: bad },
   });
   route('get', '/api/schedules', 'Schedules with next fire times, the scheduler, its decisions', {
     responses: {

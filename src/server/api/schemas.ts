@@ -131,3 +131,58 @@ export const scheduleViewSchema = z.object({
   nextFireAt: millis.nullable(),
   lastRuns: z.array(z.object({ id: z.string(), status: RUN_STATUS, createdAt: millis })),
 });
+
+const nullableSeries = z.array(z.number().nullable());
+
+const alertStateSchema = z.looseObject({
+  id: z.string(),
+  rule: z.string(),
+  severity: z.enum(['warn', 'error']),
+  labels: z.record(z.string(), z.string()),
+  phase: z.enum(['ok', 'pending', 'firing', 'resolved']),
+  activeSince: millis.optional(),
+  firedAt: millis.optional(),
+  resolvedAt: millis.optional(),
+  value: z.number().nullable(),
+  summary: z.string(),
+  updatedAt: millis,
+});
+
+export const pipelineHealthSchema = z.object({
+  generatedAt: millis,
+  monitorActive: z.boolean().describe('a monitor holds the lease (is measuring)'),
+  windowMs: z.number(),
+  t: z.array(z.number()).describe('time of each monitor sample, seconds since the epoch'),
+  lag: z
+    .array(
+      z.object({
+        group: z.string(),
+        topic: z.string(),
+        partition: z.number(),
+        values: nullableSeries,
+      }),
+    )
+    .describe('consumer lag per partition at each sample'),
+  throughput: z
+    .array(z.object({ label: z.string(), values: nullableSeries }))
+    .describe('records per second since the previous sample'),
+  firing: nullableSeries.describe('alerts firing after each pass'),
+  storage: z
+    .object({
+      at: millis,
+      days: z.array(z.object({ day: z.string(), objects: z.number(), bytes: z.number() })),
+    })
+    .nullable(),
+  alerts: z.object({
+    firing: z.array(alertStateSchema),
+    pending: z.array(alertStateSchema),
+    recent: z.array(
+      z.object({
+        type: z.enum(['firing', 'resolved']),
+        at: millis,
+        alert: alertStateSchema,
+        description: z.string().optional(),
+      }),
+    ),
+  }),
+});

@@ -16,6 +16,11 @@ export interface PageShell {
   live: string;
   /** The page draws charts (loads uPlot). */
   charts?: boolean;
+  /**
+   * Fetch the page again this often (ms) besides the event log's changes: for data the event log
+   * does not carry (the monitor's samples). Default: once a minute.
+   */
+  refreshMs?: number;
 }
 
 /**
@@ -37,7 +42,7 @@ export function renderShell(page: PageShell): string {
 ${chartAssets}
 <script type="module" src="/static/app.js"></script>
 </head>
-<body data-live="${e(page.live)}">
+<body data-live="${e(page.live)}"${page.refreshMs === undefined ? '' : ` data-refresh-ms="${e(page.refreshMs)}"`}>
 ${pageHeader(page.signOut)}
 <main id="content">
 ${page.main}
@@ -53,7 +58,7 @@ function pageHeader(signOut: boolean): string {
     ? '<form method="post" action="/logout"><button type="submit">Sign out</button></form>'
     : '';
   return `<header><h1><a href="/">Strata</a></h1><nav>
-<a href="/">Asset graph</a><a href="/runs">Runs</a><a href="/schedules">Schedules</a><a href="/queues">Queues</a><a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a>
+<a href="/">Asset graph</a><a href="/runs">Runs</a><a href="/schedules">Schedules</a><a href="/health">Health</a><a href="/queues">Queues</a><a href="/api/openapi.json">API</a><a href="/metrics">Metrics</a>
 </nav>${form}</header>`;
 }
 
