@@ -1,7 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DbtTimeoutError, DbtUsageError, runDbt } from '../../src/engines/dbt/index.ts';
-import { closeWarmDbt } from '../../src/engines/dbt/index.ts';
+import { closeWarmDbt, readModelSql } from '../../src/engines/dbt/index.ts';
+import { PROJECT_ROOT } from '../../src/shared/settings.ts';
 import { DBT_MODES, createDbtWorkspace, type DbtWorkspace } from './dbt-workspace.ts';
 import { isAlive } from '../helpers/processes.ts';
 
@@ -98,6 +100,27 @@ describe.each(DBT_MODES)('%s mode', (mode) => {
       expect(first.artifactsDir).not.toBe(second.artifactsDir);
       expect(first.models.map((m) => m.name)).toEqual(['crypto_raw']);
       expect(progress).toEqual([expect.stringMatching(/^Found 4 models, 33 data tests, 1 source/)]);
+    });
+
+    it('keeps the SQL dbt compiled for each model after removing the invocation dir', async () => {
+      const where = {
+        runsDir: workspace.dbtOptions.runsDir,
+        target: 'local',
+        projectDir: path.join(PROJECT_ROOT, 'dbt'),
+      };
+      const before = await readModelSql('crypto_stage', where);
+      expect(before?.kind).toBe('source');
+      expect(before?.sql).toContain("{{ ref('crypto_raw') }}");
+      const result = await runDbt({
+        ...options(),
+        args: ['compile', '--select', 'crypto_stage'],
+        target: 'local',
+      });
+      expect(result.artifactsDir).toBeUndefined();
+      const compiled = await readModelSql('crypto_stage', where);
+      expect(compiled?.kind).toBe('compiled');
+      expect(compiled?.sql).not.toContain('{{');
+      expect(compiled?.sql).toMatch(/from "warehouse"\."[a-z_]*bronze"\."crypto_raw"/);
     });
   });
 });

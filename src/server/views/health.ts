@@ -148,7 +148,8 @@ function offsetRates(
     for (const p of sample.partitions) {
       if (!match(p)) continue;
       const was = before.get(p.partition);
-      if (was === undefined || p[field] < was) continue;
+      // -1: the group has committed nothing there yet.
+      if (was === undefined || was < 0 || p[field] < was) continue;
       advanced += p[field] - was;
       counted++;
     }
