@@ -57,10 +57,15 @@ function assetCharts(data) {
   };
 }
 
+/** Counts and rates read best from zero. */
+const FROM_ZERO = { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } };
+const HALF_DAY_S = 43_200;
+
 function healthCharts(data) {
   const many = (list) => [
     [{}, ...list.map((s, i) => series(s.label, PALETTE[i % PALETTE.length]))],
     [data.t, ...list.map((s) => s.values)],
+    FROM_ZERO,
   ];
   return {
     lag: () => many(data.lag),
@@ -68,6 +73,7 @@ function healthCharts(data) {
     firing: () => [
       [{}, { ...series('alerts firing', '#c62828'), paths: uPlot.paths.stepped({ align: 1 }) }],
       [data.t, data.firing],
+      FROM_ZERO,
     ],
     storage: () => [
       [
@@ -81,6 +87,11 @@ function healthCharts(data) {
         },
       ],
       [data.storage.t, data.storage.objects],
+      // One bar per UTC day: half a day of room on each side, so the first and last show whole.
+      {
+        ...FROM_ZERO,
+        x: { time: true, range: (_u, min, max) => [min - HALF_DAY_S, max + HALF_DAY_S] },
+      },
     ],
   };
 }
@@ -101,11 +112,11 @@ export function drawCharts(root) {
   for (const element of root.querySelectorAll('.chart[data-chart]')) {
     const make = charts[element.dataset.chart];
     if (!make || plots.has(element)) continue;
-    const [s, d] = make();
+    const [s, d, scales = {}] = make();
     element.dataset.drawn = '1';
     plots.set(
       element,
-      new uPlot({ ...SIZE, series: s, scales: { x: { time: true } } }, d, element),
+      new uPlot({ ...SIZE, series: s, scales: { x: { time: true }, ...scales } }, d, element),
     );
   }
   // How many plots are alive: the browser test checks that live updates do not pile them up.

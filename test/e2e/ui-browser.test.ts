@@ -291,7 +291,8 @@ monitoring:
     // destroying the plots it replaced.
     await page.evaluate('window.strataMark = 1');
     await history.record(sample(Date.now(), 6));
-    await page.waitForFunction(`${block}.t.length === 7`, undefined, { timeout: 20_000 });
+    // (Polled from here: waitForFunction would eval in the page, which the CSP refuses.)
+    await expect.poll(async () => (await data()).t.length, { timeout: 20_000 }).toBe(7);
     await page.waitForSelector(canvases);
     expect(await page.locator(canvases).count()).toBe(4);
     expect(await page.getAttribute('body', 'data-plots')).toBe('4');
