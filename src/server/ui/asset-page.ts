@@ -94,7 +94,10 @@ function charts(detail: AssetDetail): string {
   return `<section id="plots"><h2>Over time</h2><div class="charts"><figure><figcaption>Data age at materialization (s), with the policy lines</figcaption><div class="chart" data-chart="age"></div></figure><figure><figcaption>Rows</figcaption><div class="chart" data-chart="rows"></div></figure><figure><figcaption>Duration (s)</figcaption><div class="chart" data-chart="duration"></div></figure></div>${jsonBlock('chart-data', chartData(detail))}</section>`;
 }
 
-/** The dbt model's SQL: as dbt last compiled it, or its source file until it is compiled. */
+/**
+ * The dbt model's SQL: as dbt last compiled it, or its source file until it is compiled. Blank
+ * lines a config block leaves at the top are dropped.
+ */
 function modelSql(detail: AssetDetail): string {
   if (detail.model === null) return '';
   const sql = detail.sql;
@@ -105,7 +108,7 @@ function modelSql(detail: AssetDetail): string {
       ? `<h2>Compiled SQL</h2><p class="small muted">as dbt compiled <code>${e(detail.model)}</code> ${e(ago(sql.at, detail.generatedAt))} (${e(isoTime(sql.at))})</p>`
       : `<h2>SQL <span class="badge b-warn">not compiled yet</span></h2><p class="small muted">the model file <code>${e(sql.file)}</code> as written (Jinja not rendered): no materialization has compiled it on this host yet</p>`;
   const cut = sql.truncated ? '<p class="small muted">(cut at 256 KiB)</p>' : '';
-  return `<section id="sql" data-sql="${e(sql.kind)}">${head}<pre class="sql"><code>${e(sql.sql)}</code></pre>${cut}</section>`;
+  return `<section id="sql" data-sql="${e(sql.kind)}">${head}<pre class="sql"><code>${e(sql.sql.replace(/^\s*\n/, '').trimEnd())}</code></pre>${cut}</section>`;
 }
 
 function history(records: readonly MaterializationView[], now: number): string {
