@@ -149,6 +149,7 @@ function kafkaClusterNode(config: StackConfig, paths: StackPaths, nodeId: number
     name: 'kafka',
     unit: `kafka-${nodeId}`,
     ...serverAt(broker, () => kafkaAnswersMetadata(broker, nodeId)),
+    alsoBinds: [{ host: broker.host, port: broker.port + 1 }],
     prerequisites: (): Prerequisite[] => (jarsCached(paths) ? [JAVA] : [JAVA, MAVEN]),
     prepare: async (context) => {
       await ensureJars(context);
@@ -184,6 +185,7 @@ function kafkaService(config: StackConfig, paths: StackPaths): ServerService {
   return {
     name: 'kafka',
     ...serverAt(config.kafka, () => kafkaAnswersMetadata(config.kafka)),
+    alsoBinds: [{ host: config.kafka.host, port: config.kafka.port + 1 }],
     prerequisites: (): Prerequisite[] => (jarsCached(paths) ? [JAVA] : [JAVA, MAVEN]),
     prepare: async (context) => {
       await ensureJars(context);

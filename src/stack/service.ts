@@ -42,6 +42,12 @@ export interface ServerService extends ServiceBase {
   local: boolean;
   /** Something accepts connections: maybe a server still starting, maybe a stranger. */
   isListening(): Promise<boolean>;
+  /**
+   * Other ports the process binds (Kafka's controller listener). A start waits for them to be
+   * free: a broker started while its controller port is still held (a Kafka still stopping)
+   * answers metadata but never reaches its controller, and only its log says why.
+   */
+  alsoBinds?: HostPort[];
   spawnSpec(): SpawnSpec;
   /**
    * Runs once every process of the service answers (the nodes of a Redis Cluster are joined

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { WorkFailedError, errorMessage } from '../shared/errors.ts';
 import {
   SERVICE_NAMES,
+  formatHostPort,
   resolveStackConfig,
   stackPaths,
   type ServiceName,
@@ -22,7 +23,7 @@ import {
   writePidFile,
   type StopOutcome,
 } from './processes.ts';
-import { waitUntil } from './probe.ts';
+import { isPortOpen, waitUntil } from './probe.ts';
 import { ensureVenv } from './python-env.ts';
 import { redisServices } from './redis.ts';
 import type { ServerService, StackContext, StackService } from './service.ts';
@@ -165,9 +166,27 @@ async function bringUp(service: StackService, context: StackContext): Promise<bo
       `${unitOf(service)}: nothing answers at ${service.address}, and the stack only starts services on this machine`,
     );
   }
+  await awaitPortsFree(service, context);
   await service.prepare(context);
   await startServer(service, context);
   return true;
+}
+
+/** Waits (start timeout) for the other ports the service binds to be free, or says which is taken. */
+async function awaitPortsFree(service: ServerService, context: StackContext): Promise<void> {
+  for (const endpoint of service.alsoBinds ?? []) {
+    const address = formatHostPort(endpoint);
+    if (!(await isPortOpen(endpoint))) continue;
+    context.progress(`${unitOf(service)}: ${address} is still taken, waiting for it to be free`);
+    const outcome = await waitUntil(async () => !(await isPortOpen(endpoint)), {
+      timeoutMs: context.config.startTimeoutMs,
+    });
+    if (outcome !== 'ready')
+      throw new WorkFailedError(
+        `${unitOf(service)}: ${address}, which it also binds, is in use by another process; ` +
+          `stop that process (another Kafka?) and run \`strata stack up\` again`,
+      );
+  }
 }
 
 async function startServer(service: ServerService, context: StackContext): Promise<void> {

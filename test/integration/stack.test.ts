@@ -26,7 +26,9 @@ import {
   stackUp,
   venvBin,
 } from '../../src/stack/index.ts';
+import { isPortOpen } from '../../src/stack/probe.ts';
 import { runCli } from '../helpers/cli.ts';
+import { freePortPairs } from '../helpers/ports.ts';
 import { isAlive } from '../helpers/processes.ts';
 
 const config = resolveStackConfig();
@@ -279,5 +281,29 @@ describe('stack up and down on other ports', () => {
     expect((await stackStatus({ config: shared, services: ['redis'] }))[0]?.state).toBe(
       'running-external',
     );
+  });
+
+  it('refuses to start Kafka while its controller port is taken, naming the port, instead of a broker that never reaches its controller', async () => {
+    const [port] = (await freePortPairs(1)) as [number];
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(port + 1, '127.0.0.1', resolve));
+    try {
+      const config = {
+        ...resolveStackConfig({
+          ...process.env,
+          KAFKA_BROKERS: `127.0.0.1:${port}`,
+          STRATA_STACK_DIR: stateDir,
+        }),
+        startTimeoutMs: 1_000,
+      };
+      const progress: string[] = [];
+      await expect(
+        stackUp({ config, services: ['kafka'], onProgress: (m) => progress.push(m) }),
+      ).rejects.toThrow(`127.0.0.1:${port + 1}, which it also binds, is in use by another process`);
+      expect(progress.join('\n')).toContain(`127.0.0.1:${port + 1} is still taken`);
+      expect(await isPortOpen({ host: '127.0.0.1', port })).toBe(false);
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
   });
 });
