@@ -11,6 +11,7 @@ import { LiveFeed } from './live/feed.ts';
 import { sseRoute, type SseOptions } from './live/sse-route.ts';
 import { operationsRouter, type SubmitFn } from './operations-routes.ts';
 import { staticRouter } from './static-routes.ts';
+import { statusRouter } from './status-route.ts';
 import { uiRouter } from './ui-routes.ts';
 
 export interface ServeAppOptions extends AppOptions, RunSource {
@@ -31,7 +32,7 @@ export const QUEUES_PATH = '/queues';
 
 /**
  * Everything `strata serve` answers: the monitoring routes of createApp, then /api/assets,
- * /api/runs, /api/runs/:id, the pages (asset graph at / and /assets, assets, runs, schedules,
+ * /api/runs, /api/runs/:id, /api/status, the pages (asset graph at / and /assets, assets, runs, schedules,
  * pipeline health at /health, with their /api routes), and Bull Board at /queues,
  * all behind the same authentication. Without a token Bull Board is read-only: whoever reaches
  * a loopback port may look at jobs, not retry, clean or delete them.
@@ -41,6 +42,7 @@ export function createServeApp(options: ServeAppOptions): Express {
   app.use(staticRouter());
   app.use(apiRouter(options));
   app.use(detailApiRouter(options));
+  app.use(statusRouter(options));
   if (options.submit) app.use(operationsRouter(options, options.submit));
   const feed = new LiveFeed(options.redis, new RedisKeys(options.keyPrefix), {
     logger: options.logger,

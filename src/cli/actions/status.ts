@@ -1,32 +1,25 @@
 import { loadPipeline } from '../../config/index.ts';
-import { Orchestrator, assetStatuses, orchestratorSettings } from '../../jobs/index.ts';
+import { Orchestrator } from '../../jobs/index.ts';
 import { formatStatusTable } from '../render-runs.ts';
 import { formatMonitoringStatus } from '../../monitoring/format-status.ts';
-import { readMonitoringStatus } from '../../monitoring/status.ts';
+import { formatSchedulerStatus } from '../../scheduler/status.ts';
+import { readStatusReport } from '../../status/report.ts';
 import { print } from '../print.ts';
-import { SchedulerKeys } from '../../scheduler/keys.ts';
-import { formatSchedulerStatus, readSchedulerStatus } from '../../scheduler/status.ts';
 
 export async function status(file: string, options: { json?: boolean }): Promise<void> {
   const pipeline = await loadPipeline(file);
   const orchestrator = await Orchestrator.connect(pipeline);
   try {
-    const assets = await assetStatuses(pipeline, orchestrator.events);
-    const monitoring = await readMonitoringStatus(
+    const report = await readStatusReport(
       orchestrator.redis,
-      orchestratorSettings().keyPrefix,
-      { recent: 5 },
-    );
-    const scheduler = await readSchedulerStatus(
-      orchestrator.redis,
-      new SchedulerKeys(orchestrator.settings.keyPrefix),
       pipeline,
+      orchestrator.events,
       orchestrator.settings,
     );
     print(
       options.json,
-      { assets, monitoring, scheduler },
-      `${formatStatusTable(assets)}\n\n${formatSchedulerStatus(scheduler)}\n\n${formatMonitoringStatus(monitoring)}`,
+      report,
+      `${formatStatusTable(report.assets)}\n\n${formatSchedulerStatus(report.scheduler)}\n\n${formatMonitoringStatus(report.monitoring)}`,
     );
   } finally {
     await orchestrator.close();

@@ -14,7 +14,9 @@ import {
   runEventSchema,
   runRecordSchema,
   scheduleViewSchema,
+  schedulerStatusSchema,
   startedRunSchema,
+  statusReportSchema,
 } from './schemas.ts';
 
 type Method = 'get' | 'post';
@@ -136,12 +138,20 @@ export function openApiDocument(): Record<string, unknown> {
     request: { query: healthQuerySchema },
     responses: { 200: json('the pipeline health page data', pipelineHealthSchema), 400: bad },
   });
+  route('get', '/api/status', 'What `strata status --json` prints: assets, scheduler, monitor', {
+    responses: {
+      200: json(
+        'every asset with its freshness, the scheduler (with the current config error) and the monitor',
+        statusReportSchema,
+      ),
+    },
+  });
   route('get', '/api/schedules', 'Schedules with next fire times, the scheduler, its decisions', {
     responses: {
       200: json(
         'the schedules page data',
         z.object({
-          scheduler: z.record(z.string(), z.unknown()),
+          scheduler: schedulerStatusSchema,
           schedules: z.array(scheduleViewSchema),
           recentDecisions: records,
           generatedAt: z.number(),

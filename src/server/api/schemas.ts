@@ -186,3 +186,48 @@ export const pipelineHealthSchema = z.object({
     ),
   }),
 });
+
+/** `strata status --json` and GET /api/status: see src/status/report.ts. */
+export const schedulerStatusSchema = z.object({
+  leader: z.string().optional().describe('the process holding the leader lease'),
+  applied: z
+    .object({ hash: z.string(), file: z.string(), appliedAt: millis })
+    .optional()
+    .describe('the config the leader applied last'),
+  configError: z
+    .object({ message: z.string(), at: millis })
+    .optional()
+    .describe('the last rejected config edit (file:line:col), until a valid one is applied'),
+  differsFromLeader: z.boolean().describe("this server's config file differs from the leader's"),
+  localHash: z.string(),
+  decisions: z.array(z.looseObject({ asset: z.string(), action: z.string(), reason: z.string() })),
+  schedules: z.array(z.looseObject({ name: z.string() })),
+});
+
+export const statusReportSchema = z.object({
+  generatedAt: millis,
+  assets: z.array(
+    z.object({
+      key: z.string(),
+      kind: z.string(),
+      lastRunId: z.string().nullable(),
+      lastStatus: z.enum(['succeeded', 'failed']).nullable(),
+      lastMaterializedAt: millis.nullable(),
+      lastSuccessAt: millis.nullable(),
+      dataTime: millis.nullable(),
+      freshness: z.enum(['fresh', 'warn', 'fail', 'unknown']),
+      checks: z.array(checkResultSchema),
+      blocked: z.boolean(),
+      blockedReason: z.string().nullable(),
+      error: z.string().nullable(),
+    }),
+  ),
+  scheduler: schedulerStatusSchema,
+  monitoring: z.object({
+    lag: z.array(z.looseObject({ group: z.string(), topic: z.string() })).nullable(),
+    firing: z.array(alertStateSchema),
+    pending: z.array(alertStateSchema),
+    recent: z.array(z.looseObject({})),
+    monitorActive: z.boolean(),
+  }),
+});
