@@ -1,10 +1,11 @@
 import { loadPipeline } from '../../config/index.ts';
+import { ConfigWatcher } from '../../config/watch.ts';
 import { Orchestrator } from '../../jobs/index.ts';
 import { publishProcessMetrics } from '../../monitoring/metrics/publish.ts';
 import { createMonitorRuntime } from '../../monitoring/runtime.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import { createLogger } from '../../shared/logger.ts';
-import { startIngest } from './ingest.ts';
+import { exitIfLingering, startIngest } from './ingest.ts';
 import { startScheduler, untilSignalled } from './scheduler.ts';
 import { bindingFrom, startServer, type ServeOptions } from './serve.ts';
 import { createAssetWorker } from './worker.ts';
@@ -37,8 +38,9 @@ export async function dev(
       logger: logger.child({ service: 'ingest' }),
       metrics: published.metrics.ingest(),
     });
-    await ingestion.service.start();
+    // Before start(): a start that fails (Kafka unreachable) has clients to close all the same.
     stops.push(['ingest', () => ingestion.close()]);
+    await ingestion.service.start();
 
     const monitor = await createMonitorRuntime(pipeline, {
       logger: logger.child({ service: 'monitor' }),
@@ -53,6 +55,20 @@ export async function dev(
 
     const scheduler = await startScheduler(file, pipeline, logger.child({ service: 'scheduler' }));
     stops.push(['scheduler', () => scheduler.close()]);
+    // The scheduler's own watcher logs each change (or the rejected edit); this one, silent so
+    // the one log does not say it twice, hands valid edits to the worker (asset definitions) and
+    // to the runs the web UI submits.
+    const watcher = new ConfigWatcher({
+      file,
+      initial: pipeline,
+      logger: createLogger('dev', 'silent'),
+      onApplied: (next) => {
+        worker.usePipeline(next);
+        orchestrator.usePipeline(next);
+      },
+    });
+    await watcher.ready();
+    stops.push(['config watcher', () => watcher.close()]);
 
     logger.info(
       { url: server.url },
@@ -69,5 +85,6 @@ export async function dev(
         logger.warn({ role: name, err: errorMessage(error) }, 'stopping failed');
       }
     }
+    exitIfLingering(logger);
   }
 }

@@ -85,7 +85,7 @@ export async function startIngest(
  * batch is landed and committed, so rather than hang until an orchestrator's SIGKILL, the process
  * exits if anything still holds it open after a short grace (with the exit code already set).
  */
-function exitIfLingering(logger: Logger, graceMs = 2_000): void {
+export function exitIfLingering(logger: Logger, graceMs = 2_000): void {
   setTimeout(() => {
     logger.warn(
       { resources: process.getActiveResourcesInfo() },
