@@ -26,7 +26,8 @@ const ASSET_RUN_STATE = z.enum([
 ]);
 const millis = z.number().describe('milliseconds since the epoch');
 
-export const assetViewSchema = z.object({
+/** One asset's state as `strata status` reads it (src/jobs/status.ts). */
+const assetStatusSchema = z.object({
   key: z.string(),
   kind: z.string(),
   lastRunId: z.string().nullable(),
@@ -39,6 +40,9 @@ export const assetViewSchema = z.object({
   blocked: z.boolean(),
   blockedReason: z.string().nullable(),
   error: z.string().nullable(),
+});
+
+export const assetViewSchema = assetStatusSchema.extend({
   description: z.string().nullable(),
   group: z.string().nullable(),
   tags: z.array(z.string()),
@@ -206,22 +210,7 @@ export const schedulerStatusSchema = z.object({
 
 export const statusReportSchema = z.object({
   generatedAt: millis,
-  assets: z.array(
-    z.object({
-      key: z.string(),
-      kind: z.string(),
-      lastRunId: z.string().nullable(),
-      lastStatus: z.enum(['succeeded', 'failed']).nullable(),
-      lastMaterializedAt: millis.nullable(),
-      lastSuccessAt: millis.nullable(),
-      dataTime: millis.nullable(),
-      freshness: z.enum(['fresh', 'warn', 'fail', 'unknown']),
-      checks: z.array(checkResultSchema),
-      blocked: z.boolean(),
-      blockedReason: z.string().nullable(),
-      error: z.string().nullable(),
-    }),
-  ),
+  assets: z.array(assetStatusSchema),
   scheduler: schedulerStatusSchema,
   monitoring: z.object({
     lag: z.array(z.looseObject({ group: z.string(), topic: z.string() })).nullable(),
