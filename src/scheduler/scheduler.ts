@@ -277,7 +277,7 @@ export class Scheduler {
     this.orchestrator.usePipeline(pipeline);
     if (!this.leading) return;
     try {
-      // The schedule service logs each change it makes.
+      // The schedule service logs each change it applies (scheduler-schedules.test.ts).
       await this.options.schedules?.reconcile(pipeline);
     } catch (error) {
       const message = `schedules not applied: ${errorMessage(error)}`;

@@ -12,10 +12,16 @@ import {
   type ScheduleTick,
   type TickData,
 } from '../../src/scheduler/schedules/index.ts';
-import { createLogger } from '../../src/shared/logger.ts';
+import { createLogger, type Logger } from '../../src/shared/logger.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { createTestTopic, endOffsets, Resources, testKafka } from './ingest-support.ts';
+import {
+  capturingLogger,
+  createTestTopic,
+  endOffsets,
+  Resources,
+  testKafka,
+} from './ingest-support.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
 const EVERY_SECOND = `version: 1
@@ -72,12 +78,13 @@ describe('cron schedules as BullMQ job schedulers (real Redis, real BullMQ)', ()
   async function start(
     pipeline: LoadedPipeline,
     onTick?: (tick: ScheduleTick) => void,
+    serviceLogger: Logger = logger,
   ): Promise<ScheduleService> {
     const service = await ScheduleService.start({
       redisUrl: serviceSettings().redisUrl,
       prefix: sandbox.settings.keyPrefix,
       pipeline: () => pipeline,
-      logger,
+      logger: serviceLogger,
       onTick,
       settings: sandbox.settings,
     });
@@ -178,15 +185,21 @@ describe('cron schedules as BullMQ job schedulers (real Redis, real BullMQ)', ()
     }
   });
 
-  it('reconciles: a changed cron moves the next fire time, unchanged is left alone, removed is gone', async () => {
+  it('reconciles: a changed cron moves the next fire time, unchanged is left alone, removed is gone; each change is logged once', async () => {
     const first = sandbox.pipeline(YEARLY('0 0 1 1 *'));
-    const service = await start(first);
+    const { logger: serviceLogger, lines } = capturingLogger();
+    const service = await start(first, undefined, serviceLogger);
+    const changeLines = (): string[] =>
+      lines.filter((l) => typeof l.change === 'string').map((l) => String(l.msg));
     const q = queue();
     try {
       await service.reconcile(first);
       const [before] = await service.nextFireTimes();
       expect(before?.name).toBe('yearly');
       expect(before?.next).toBe(nextFireTime('0 0 1 1 *', 'UTC', Date.now()));
+      expect(changeLines()).toEqual([
+        `schedule yearly added: cron '0 0 1 1 *' (UTC), select 'source' (next ${new Date(before!.next!).toISOString()})`,
+      ]);
       const pending = await q.getJob(`repeat:yearly:${before?.next}`);
       expect(pending?.timestamp).toBeGreaterThan(0);
 
@@ -208,6 +221,9 @@ describe('cron schedules as BullMQ job schedulers (real Redis, real BullMQ)', ()
       });
       // Replaced in place: one pending tick, the new one.
       expect((await q.getDelayed()).map((j) => j.id)).toEqual([`repeat:yearly:${after?.next}`]);
+      expect(changeLines().at(-1)).toBe(
+        `schedule yearly: cron '0 0 1 1 *' -> '0 12 1 7 *', timezone UTC -> Europe/Berlin (next ${new Date(after!.next!).toISOString()})`,
+      );
 
       const removed = await service.reconcile(sandbox.pipeline(NO_SCHEDULES));
       expect(removed).toEqual([
@@ -220,6 +236,9 @@ describe('cron schedules as BullMQ job schedulers (real Redis, real BullMQ)', ()
       expect(await q.getJobScheduler('yearly')).toBeUndefined();
       expect(await service.nextFireTimes()).toEqual([]);
       expect(await q.getDelayedCount()).toBe(0);
+      // added, changed, removed: one line each, the unchanged reconcile logged nothing.
+      expect(changeLines()).toHaveLength(3);
+      expect(changeLines().at(-1)).toBe("schedule yearly removed (was cron '0 12 1 7 *')");
     } finally {
       await q.close();
     }

@@ -113,8 +113,10 @@ export class ScheduleService {
   /**
    * Leader only: makes BullMQ's job schedulers match the config's enabled schedules. Upserts
    * what is new or changed (in place: the pending tick is replaced, never removed first),
-   * removes what is gone, leaves unchanged schedules alone. Returns the changes, for the
-   * caller to log (the scheduler logs each description).
+   * removes what is gone, leaves unchanged schedules alone. Logs each change it applied, with
+   * the next fire time BullMQ computed (the one place that does: the config watcher only logs
+   * edits, and a reconcile on taking the lead applies changes no edit announced). Returns the
+   * changes.
    */
   reconcile(pipeline: LoadedPipeline): Promise<ScheduleChange[]> {
     const next = this.reconciling.then(
@@ -133,6 +135,7 @@ export class ScheduleService {
       data: s.template?.data,
     }));
     const plan = planReconcile(pipeline.schedules, stored);
+    const changeOf = new Map(plan.changes.map((c) => [c.name, c]));
     for (const schedule of plan.upserts) {
       const first = await this.queue.upsertJobScheduler(
         schedule.name,
@@ -144,9 +147,23 @@ export class ScheduleService {
         throw new Error(
           `schedule ${schedule.name}: BullMQ found no next fire time for cron '${schedule.cron}' (${schedule.timezone})`,
         );
+      const next = (await this.queue.getJobScheduler(schedule.name))?.next ?? undefined;
+      this.logChange(changeOf.get(schedule.name), next);
     }
-    for (const name of plan.removals) await this.queue.removeJobScheduler(name);
+    for (const name of plan.removals) {
+      await this.queue.removeJobScheduler(name);
+      this.logChange(changeOf.get(name), undefined);
+    }
     return plan.changes;
+  }
+
+  private logChange(change: ScheduleChange | undefined, next: number | undefined): void {
+    if (!change) return;
+    const when = next === undefined ? '' : ` (next ${new Date(next).toISOString()})`;
+    this.options.logger.info(
+      { schedule: change.name, change: change.kind, next },
+      `${change.description}${when}`,
+    );
   }
 
   /** Each job scheduler's next tick, read from BullMQ (what will fire, not what the file says). */
