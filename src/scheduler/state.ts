@@ -109,8 +109,9 @@ export class AutomationStore {
   }
 
   /**
-   * Stores each decision as the asset's latest, and appends to the history only those whose
-   * action or reason changed, so a steady state does not flood it every tick.
+   * Stores every decision as the asset's latest (fresh text each pass: status shows current
+   * ages), and appends to the history only the real changes (see changedDecisions), so a
+   * steady state adds nothing however often it is evaluated. Returns those changes.
    */
   async recordDecisions(decisions: readonly Decision[], at: number): Promise<StoredDecision[]> {
     if (decisions.length === 0) return [];
@@ -118,23 +119,17 @@ export class AutomationStore {
       this.schedulerKeys.decision(),
       ...decisions.map((d) => d.asset),
     );
-    const changed: StoredDecision[] = [];
-    decisions.forEach((d, i) => {
-      const before = previous[i] ? (JSON.parse(previous[i]) as StoredDecision) : undefined;
-      if (
-        !before ||
-        before.action !== d.action ||
-        before.reason !== d.reason ||
-        d.action === 'request'
-      ) {
-        changed.push({ ...d, at });
-      }
-    });
-    if (changed.length === 0) return [];
+    const before = previous.map((raw) => (raw ? (JSON.parse(raw) as StoredDecision) : undefined));
+    const changed = changedDecisions(before, decisions).map((d) => ({ ...d, at }));
     const write = this.redis.multi();
-    for (const d of changed) write.hset(this.schedulerKeys.decision(), d.asset, JSON.stringify(d));
-    write.lpush(this.schedulerKeys.decisions(), ...changed.map((d) => JSON.stringify(d)));
-    write.ltrim(this.schedulerKeys.decisions(), 0, DECISIONS_KEPT - 1);
+    write.hset(
+      this.schedulerKeys.decision(),
+      Object.fromEntries(decisions.map((d) => [d.asset, JSON.stringify({ ...d, at })])),
+    );
+    if (changed.length > 0) {
+      write.lpush(this.schedulerKeys.decisions(), ...changed.map((d) => JSON.stringify(d)));
+      write.ltrim(this.schedulerKeys.decisions(), 0, DECISIONS_KEPT - 1);
+    }
     await write.exec();
     return changed;
   }
@@ -149,6 +144,33 @@ export class AutomationStore {
     return raw.map((r) => JSON.parse(r) as StoredDecision);
   }
 }
+
+/**
+ * The decisions that are news, given each asset's previous one (same order): every request, and
+ * any other whose action, trigger or reason changed. Reasons are compared in their stable form
+ * (decisionSignature), so "data 12s old" becoming "data 14s old" is not a change.
+ */
+export function changedDecisions(
+  previous: ReadonlyArray<Decision | undefined>,
+  decisions: readonly Decision[],
+): Decision[] {
+  return decisions.filter((d, i) => {
+    const before = previous[i];
+    return d.action === 'request' || !before || decisionSignature(before) !== decisionSignature(d);
+  });
+}
+
+/**
+ * A decision with the numbers of its reason (ages, durations, counts, timestamps) replaced by
+ * `#`: what stays the same while time passes. Only tokens that start a word are replaced, so
+ * asset names with digits in them (`prices_v2`) still tell decisions apart.
+ */
+export function decisionSignature(d: Pick<Decision, 'action' | 'trigger' | 'reason'>): string {
+  return `${d.action} ${d.trigger ?? '-'} ${d.reason.replace(NUMERIC_TOKEN, '#')}`;
+}
+
+/** 12s, 2h5m, 30ms, 4, 1.5, 2026-12-01T07:55:00Z, 2026-12-01T07:55:00.000Z. */
+const NUMERIC_TOKEN = /\b\d[\d.:TZdhms-]*\b/g;
 
 function assetState(
   summary: Record<string, string>,
