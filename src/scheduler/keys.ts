@@ -9,7 +9,7 @@
  *   <p>scheduler:decision      hash: asset -> JSON of its latest decision
  *   <p>scheduler:decisions     list: JSON decisions, newest first, capped
  *   <p>scheduler:config        hash: the leader's applied config (hash, file, appliedAt, holder)
- *                              and the latest config error (error, errorAt)
+ *                              and the leader's config error (error, errorAt)
  */
 export class SchedulerKeys {
   constructor(readonly prefix: string) {}

@@ -108,7 +108,7 @@ export class Scheduler {
         initial: this.options.pipeline,
         logger: this.options.logger,
         onApplied: (pipeline) => this.applyConfig(pipeline),
-        onInvalid: (message) => this.publishConfigError(message),
+        onInvalid: (message) => this.onInvalidConfig(message),
       });
       await this.watcher.ready();
     }
@@ -285,15 +285,28 @@ export class Scheduler {
       await this.publishConfigError(message);
       return;
     }
+    // The error shown beside the applied config is the leader's own: none, or (on taking the
+    // lead with a broken file) the edit its watcher rejected, replacing any previous leader's.
+    const error = this.watcher?.error;
     await this.redis.hset(this.keys.config(), {
       hash: pipeline.sourceHash,
       file: pipeline.file,
       appliedAt: this.now(),
       holder: this.holder,
-      error: '',
-      errorAt: '',
+      error: error ?? '',
+      errorAt: error === undefined ? '' : this.now(),
     });
     await this.evaluateNow();
+  }
+
+  /**
+   * An invalid edit of this process's file (the watcher has logged it). Only the leader's is
+   * published: the leader alone clears the shared error, so a standby's would stay in everyone's
+   * status after the standby's file was fixed or the process stopped. A standby's broken file
+   * shows in status as a file that differs from the leader's applied config.
+   */
+  private async onInvalidConfig(message: string): Promise<void> {
+    if (this.leading) await this.publishConfigError(message);
   }
 
   private async publishConfigError(message: string): Promise<void> {

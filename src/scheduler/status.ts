@@ -12,7 +12,7 @@ export interface SchedulerStatus {
   leader: string | undefined;
   /** The config the leader applied last. */
   applied: { hash: string; file: string; appliedAt: number } | undefined;
-  /** The latest rejected edit, until a valid one is applied. */
+  /** The leader's latest rejected edit, until it applies a valid one (standbys publish none). */
   configError: { message: string; at: number } | undefined;
   /** This process's config file hash differs from the leader's applied one. */
   differsFromLeader: boolean;

@@ -3,10 +3,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/config/index.ts';
 import { SchedulerKeys } from '../../src/scheduler/keys.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
+import { AutomationStore } from '../../src/scheduler/state.ts';
 import { readSchedulerStatus } from '../../src/scheduler/status.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { capturingLogger } from './ingest-support.ts';
 import { createSandbox, type Sandbox } from './orchestrator-harness.ts';
 
 const config = (minInterval: string): string => `version: 1
@@ -22,13 +24,16 @@ assets:
 describe('the scheduler takes config edits while running (real Redis, file watching)', () => {
   let sandbox: Sandbox;
   let scheduler: Scheduler | undefined;
+  let standby: Scheduler | undefined;
 
   beforeEach(() => {
     sandbox = createSandbox();
   });
 
   afterEach(async () => {
+    await standby?.close();
     await scheduler?.close();
+    standby = undefined;
     await sandbox.cleanup();
   });
 
@@ -74,5 +79,58 @@ describe('the scheduler takes config edits while running (real Redis, file watch
       return s.configError === undefined && s.applied?.hash !== applied.hash;
     });
     expect(scheduler.pipeline.assets.get('child')?.automation.minIntervalMs).toBe(7_000);
+  });
+
+  it("publishes only the leader's config error: a standby's broken file is its own, until it leads", async () => {
+    const file = sandbox.writeConfig(config('1m'));
+    const standbyFile = sandbox.writeConfig(config('1m'), 'standby.yaml');
+    const env = { ...process.env, ...sandbox.env };
+    const pipeline = await loadPipeline(file, env);
+    const orchestrator = await sandbox.connect(pipeline);
+    const keys = new SchedulerKeys(sandbox.settings.keyPrefix);
+    const store = new AutomationStore(orchestrator.redis, orchestrator.keys, keys);
+    const common = {
+      redisUrl: serviceSettings().redisUrl,
+      settings: sandbox.settings,
+    };
+    scheduler = await Scheduler.start({
+      ...common,
+      file,
+      pipeline,
+      logger: createLogger('test-leader', 'silent'),
+    });
+    const status = () => readSchedulerStatus(orchestrator.redis, keys, pipeline, sandbox.settings);
+    await waitFor('the leader to publish its config', async () => (await status()).applied);
+    const { logger: standbyLogger, lines } = capturingLogger();
+    standby = await Scheduler.start({
+      ...common,
+      file: standbyFile,
+      pipeline: await loadPipeline(standbyFile, env),
+      logger: standbyLogger,
+    });
+    expect(standby.isLeader).toBe(false);
+
+    writeFileSync(standbyFile, config('soon'));
+    const rejected = await waitFor('the standby to log its rejected edit', () =>
+      lines.find((l) => l.msg === 'config edit rejected; the last good config keeps running'),
+    );
+    expect(String(rejected.error)).toMatch(/standby\.yaml:8:\d+: .*minInterval/);
+    // A leader's evaluation after the rejection: the standby has had its turn to publish.
+    const since = Date.now();
+    await waitFor('an evaluation by the leader', async () => {
+      const d = (await store.latestDecisions()).get('child');
+      return d !== undefined && d.at > since;
+    });
+    expect((await status()).configError).toBeUndefined();
+
+    // The standby leads: now its file's error is the leader's, shown to everyone.
+    await scheduler.close();
+    scheduler = undefined;
+    const published = await waitFor(
+      'the new leader to publish its error',
+      async () => (await status()).configError,
+    );
+    expect(standby.isLeader).toBe(true);
+    expect(published.message).toMatch(/standby\.yaml:8:\d+: .*minInterval/);
   });
 });
