@@ -1,13 +1,43 @@
 import { formatDuration } from '../shared/durations.ts';
 import type { LoadedPipeline } from './load.ts';
-import type { AssetSpec, ScheduleSpec } from './types.ts';
+import type { AssetSpec, ScheduleSpec, SchedulerSettings } from './types.ts';
 
 /**
  * What changed between two loaded configs, in the words a reload logs:
  * "schedule produce_prices: cron '* * * * *' -> '*\/5 * * * *'".
  */
 export function describeConfigChanges(before: LoadedPipeline, after: LoadedPipeline): string[] {
-  return [...scheduleChanges(before.schedules, after.schedules), ...assetChanges(before, after)];
+  return [
+    ...schedulerChanges(before.scheduler, after.scheduler),
+    ...scheduleChanges(before.schedules, after.schedules),
+    ...assetChanges(before, after),
+  ];
+}
+
+/** The `scheduler:` settings: applied from the next evaluation, leaseTtl on restart. */
+function schedulerChanges(before: SchedulerSettings, after: SchedulerSettings): string[] {
+  const fields: Array<[string, number, number, 'duration' | 'count']> = [
+    ['debounce', before.debounceMs, after.debounceMs, 'duration'],
+    ['tick', before.tickMs, after.tickMs, 'duration'],
+    ['maxConcurrentRuns', before.maxConcurrentRuns, after.maxConcurrentRuns, 'count'],
+    ['backoff.initial', before.backoff.initialMs, after.backoff.initialMs, 'duration'],
+    ['backoff.max', before.backoff.maxMs, after.backoff.maxMs, 'duration'],
+    ['leaseTtl', before.leaseTtlMs, after.leaseTtlMs, 'duration'],
+  ];
+  const changes: string[] = [];
+  for (const [field, from, to, kind] of fields) {
+    if (from === to) continue;
+    // formatDuration keeps two units: 1s and 1.5s both read "1s", so show those in ms.
+    const words = (ms: number): string =>
+      kind === 'count'
+        ? String(ms)
+        : formatDuration(from) === formatDuration(to)
+          ? `${ms}ms`
+          : formatDuration(ms);
+    const later = field === 'leaseTtl' ? ' (takes effect on restart)' : '';
+    changes.push(`scheduler.${field}: ${words(from)} -> ${words(to)}${later}`);
+  }
+  return changes;
 }
 
 function scheduleChanges(before: ScheduleSpec[], after: ScheduleSpec[]): string[] {
