@@ -59,7 +59,10 @@ export interface RunRequest {
 
 export interface Evaluation {
   requests: RunRequest[];
-  /** One per automated asset (onUpstream or onFreshness with a policy). */
+  /**
+   * One per automated asset (onUpstream or onFreshness with a policy), and one per asset pulled
+   * into a run because a dependent needs it (`request`, "needed by <dependent>: <its reason>").
+   */
   decisions: Decision[];
   /** When a time-based condition changes next (freshness deadline, interval, back-off). */
   wakeAt: number | undefined;
@@ -117,7 +120,16 @@ export function evaluateAutomation(input: EvaluationInput): Evaluation {
     }
     decisions.set(key, wanted);
     for (const u of needed) {
-      if (!due.has(u)) due.set(u, { trigger: 'freshness', reason: `needed by ${key}` });
+      if (due.has(u)) continue;
+      // Its own decision (say, `fresh: ...`) no longer holds: it runs, for the dependent. The
+      // run's reason lists the dependent's reason beside it, so it names the dependent only.
+      due.set(u, { trigger: 'freshness', reason: `needed by ${key}` });
+      decisions.set(u, {
+        asset: u,
+        action: 'request',
+        trigger: 'freshness',
+        reason: `needed by ${key}: ${wanted.reason}`,
+      });
     }
     due.set(key, { trigger: wanted.trigger ?? 'upstream', reason: wanted.reason });
   }
@@ -133,9 +145,14 @@ export function evaluateAutomation(input: EvaluationInput): Evaluation {
         });
       }
     }
-    return { requests: [], decisions: [...decisions.values()], wakeAt };
+    return { requests: [], decisions: inOrder(), wakeAt };
   }
-  return { requests, decisions: [...decisions.values()], wakeAt };
+  return { requests, decisions: inOrder(), wakeAt };
+
+  /** In dependency order, whenever each decision was taken (a pulled-in one comes late). */
+  function inOrder(): Decision[] {
+    return graph.order.flatMap((key) => decisions.get(key) ?? []);
+  }
 
   /** Reasons that stop automation before any need is considered. */
   function holdReason(key: string, spec: AssetSpec, s: AssetState): Decision | undefined {
