@@ -2,6 +2,7 @@ import type { AssetSpec, SchedulerSettings } from '../config/types.ts';
 import type { AssetGraph } from '../graph/graph.ts';
 import type { RunTrigger } from '../jobs/run-model.ts';
 import { formatDuration } from '../shared/durations.ts';
+import { backoffDelayMs } from './backoff.ts';
 
 /**
  * The automation decision, as a pure function of state already read from Redis: which assets to
@@ -18,7 +19,10 @@ export interface AssetState {
   lastNewDataAt: number | null;
   /** Start of its latest materialization, successful or not. */
   lastStartedAt: number | null;
-  /** Consecutive failed materializations, newest first, and when the last one ended. */
+  /**
+   * Consecutive failed materializations up to the newest, counted as far as back-off needs
+   * (failuresToReachMax), and when the last one ended.
+   */
   failures: number;
   lastFailedAt: number | null;
   /** An error-severity check or the materialization failed: downstream automation waits. */
@@ -249,11 +253,7 @@ export function evaluateAutomation(input: EvaluationInput): Evaluation {
   /** minInterval and back-off after failures: the need stands, but not yet. */
   function pacing(key: string, spec: AssetSpec, s: AssetState): Decision | undefined {
     if (s.failures > 0 && s.lastFailedAt !== null) {
-      const delay = Math.min(
-        settings.backoff.initialMs * 2 ** (s.failures - 1),
-        settings.backoff.maxMs,
-      );
-      const retryAt = s.lastFailedAt + delay;
+      const retryAt = s.lastFailedAt + backoffDelayMs(s.failures, settings.backoff);
       if (now < retryAt) {
         wakeBy(retryAt);
         return {

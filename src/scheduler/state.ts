@@ -1,11 +1,16 @@
 import type { LoadedPipeline } from '../config/load.ts';
+import type { SchedulerSettings } from '../config/types.ts';
 import type { RedisKeys } from '../jobs/keys.ts';
 import { materializationSchema, type MaterializationRecord } from '../jobs/run-model.ts';
 import type { Redis } from '../redis/connection.ts';
+import { failuresToReachMax } from './backoff.ts';
 import type { AssetState, Decision } from './evaluate.ts';
 import type { SchedulerKeys } from './keys.ts';
 
-/** Materializations read per asset: the newest start, the failure streak, recent durations. */
+/**
+ * Materializations read per asset: the newest start, recent durations, the failure streak (read
+ * further back, only for assets whose RECENT newest all failed: restOfStreaks).
+ */
 const RECENT = 5;
 /** Decisions kept in the history list. */
 const DECISIONS_KEPT = 1_000;
@@ -68,19 +73,52 @@ export class AutomationStore {
       options.readOnly ?? false,
     );
 
-    const state = new Map<string, AssetState>();
     const first = inflightEntries.length;
+    const recent = new Map(
+      assets.map((key, i) => [key, value<string[]>(first + i * 2 + 1).flatMap(parseRecord)]),
+    );
+    const older = await this.restOfStreaks(recent, pipeline.scheduler.backoff);
+
+    const state = new Map<string, AssetState>();
     assets.forEach((key, i) => {
       const summary = value<Record<string, string>>(first + i * 2);
-      const recent = value<string[]>(first + i * 2 + 1).flatMap(parseRecord);
-      state.set(key, assetState(summary, recent, running.has(key), num(requested[key])));
+      const records = recent.get(key) ?? [];
+      const streak = [...records, ...(older.get(key) ?? [])];
+      state.set(key, assetState(summary, records, streak, running.has(key), num(requested[key])));
     });
     const runs = new Set([...running.values()]);
     return {
       state,
       runningAutomatedRuns: runs.size,
-      commands: 2 + inflightEntries.length + assets.length * 2 + (running.size < first ? 1 : 0),
+      commands:
+        2 +
+        inflightEntries.length +
+        assets.length * 2 +
+        (running.size < first ? 1 : 0) +
+        older.size,
     };
+  }
+
+  /**
+   * Back-off doubles per consecutive failure up to `backoff.max`, which takes more failures than
+   * RECENT with the defaults (7: 30s doubling to 30m). For assets whose RECENT newest records all
+   * failed, reads the older records the streak can still need (one more round trip, only then).
+   */
+  private async restOfStreaks(
+    recent: ReadonlyMap<string, MaterializationRecord[]>,
+    backoff: SchedulerSettings['backoff'],
+  ): Promise<Map<string, MaterializationRecord[]>> {
+    const needed = failuresToReachMax(backoff);
+    const failing = [...recent]
+      .filter(([, records]) => records.length === RECENT && records.every(isFailure))
+      .map(([key]) => key);
+    if (needed <= RECENT || failing.length === 0) return new Map();
+    const read = this.redis.pipeline();
+    for (const key of failing) read.lrange(this.keys.materializations(key), RECENT, needed - 1);
+    const replies = (await read.exec()) ?? [];
+    return new Map(
+      failing.map((key, i) => [key, ((replies[i]?.[1] as string[]) ?? []).flatMap(parseRecord)]),
+    );
   }
 
   /** Automated runs in which each asset is still pending, queued or running; forgets the rest. */
@@ -172,14 +210,15 @@ export function decisionSignature(d: Pick<Decision, 'action' | 'trigger' | 'reas
 /** 12s, 2h5m, 30ms, 4, 1.5, 2026-12-01T07:55:00Z, 2026-12-01T07:55:00.000Z. */
 const NUMERIC_TOKEN = /\b\d[\d.:TZdhms-]*\b/g;
 
+/** `recent`: the RECENT newest records; `streak`: those and, when all failed, older ones. */
 function assetState(
   summary: Record<string, string>,
   recent: MaterializationRecord[],
+  streak: MaterializationRecord[],
   inFlight: boolean,
   lastRequestedAt: number | null,
 ): AssetState {
-  let failures = 0;
-  while (failures < recent.length && recent[failures]?.status === 'failed') failures += 1;
+  const failures = failureStreak(streak);
   const newest = recent[0];
   const lastSuccessAt = num(summary.lastSuccessAt);
   const observedAt = num(summary.observedAt);
@@ -197,6 +236,16 @@ function assetState(
       .filter((r) => r.status === 'succeeded')
       .map((r) => r.endedAt - r.startedAt),
   };
+}
+
+/** Consecutive failed materializations, counted from the newest. */
+export function failureStreak(records: readonly MaterializationRecord[]): number {
+  const firstOther = records.findIndex((r) => !isFailure(r));
+  return firstOther === -1 ? records.length : firstOther;
+}
+
+function isFailure(record: MaterializationRecord): boolean {
+  return record.status === 'failed';
 }
 
 function parseRecord(raw: string): MaterializationRecord[] {

@@ -282,4 +282,49 @@ assets:
       clearInterval(feeding);
     }
   });
+
+  it('counts a failure streak past the 5 newest materializations, as far as back-off reaches its max', async () => {
+    // Default back-off (30s doubling to 30m): max is reached at the 7th consecutive failure.
+    const pipeline = sandbox.pipeline(`version: 1
+assets:
+  source: { kind: noop }
+  gold: { kind: noop, deps: [source], freshness: { failAfter: 1h } }
+`);
+    const orchestrator = await sandbox.connect(pipeline);
+    const store = new AutomationStore(
+      orchestrator.redis,
+      orchestrator.keys,
+      new SchedulerKeys(sandbox.settings.keyPrefix),
+    );
+    const record = (status: 'succeeded' | 'failed', endedAt: number): string =>
+      JSON.stringify({
+        runId: `run-${endedAt}`,
+        asset: 'gold',
+        status,
+        attempt: 1,
+        worker: 'test',
+        fence: 1,
+        enqueuedAt: endedAt - 2,
+        startedAt: endedAt - 1,
+        endedAt,
+        dataTime: null,
+        metadata: {},
+        checks: [],
+      });
+    const list = orchestrator.keys.materializations('gold');
+    // Oldest first (LPUSH: the newest ends up first): a success, then 9 failures.
+    await orchestrator.redis.lpush(list, record('succeeded', 1_000));
+    for (let i = 1; i <= 9; i += 1)
+      await orchestrator.redis.lpush(list, record('failed', 1_000 + i));
+
+    const streak = (await store.snapshot(pipeline, { readOnly: true })).state.get('gold');
+    expect(streak?.failures).toBe(7); // counted as far as back-off needs, not stopped at 5
+    expect(streak?.lastFailedAt).toBe(1_009);
+
+    // Success at the 6th newest: a streak of 5, read from the 5 newest alone.
+    await orchestrator.redis.lset(list, 5, record('succeeded', 1_004));
+    expect((await store.snapshot(pipeline, { readOnly: true })).state.get('gold')?.failures).toBe(
+      5,
+    );
+  });
 });

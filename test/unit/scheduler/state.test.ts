@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../src/scheduler/evaluate.ts';
-import { changedDecisions, decisionSignature } from '../../../src/scheduler/state.ts';
+import type { MaterializationRecord } from '../../../src/jobs/run-model.ts';
+import {
+  changedDecisions,
+  decisionSignature,
+  failureStreak,
+} from '../../../src/scheduler/state.ts';
 
 const decline = (asset: string, reason: string): Decision => ({ asset, action: 'decline', reason });
 
@@ -61,5 +66,39 @@ describe('decisions: what counts as a change (history and log)', () => {
     expect(of('backing off after 2 failed run(s): next try in 30s')).toBe(
       of('backing off after 2 failed run(s): next try in 1m5s'),
     );
+  });
+});
+
+const SAMPLE: MaterializationRecord = {
+  runId: 'run-1',
+  asset: 'a',
+  status: 'succeeded',
+  attempt: 1,
+  worker: 'w',
+  fence: 1,
+  enqueuedAt: 0,
+  startedAt: 0,
+  endedAt: 0,
+  dataTime: null,
+  metadata: {},
+  checks: [],
+};
+
+describe('the failure streak back-off counts', () => {
+  const record = (status: 'succeeded' | 'failed', i: number): MaterializationRecord => ({
+    ...SAMPLE,
+    status,
+    startedAt: 1_000 - i * 10,
+    endedAt: 1_005 - i * 10,
+  });
+
+  it('counts consecutive failures from the newest, past the 5 read for durations', () => {
+    const records = [0, 1, 2, 3, 4, 5, 6].map((i) => record('failed', i));
+    expect(failureStreak(records)).toBe(7);
+    expect(
+      failureStreak([...records.slice(0, 2), record('succeeded', 2), ...records.slice(3)]),
+    ).toBe(2);
+    expect(failureStreak([record('succeeded', 0), ...records])).toBe(0);
+    expect(failureStreak([])).toBe(0);
   });
 });
