@@ -99,4 +99,20 @@ describe('describeConfigChanges: what a reload logs', () => {
       'asset stage: deps raw -> -',
     ]);
   });
+
+  it('describes checks by name and an asset removed', () => {
+    expect(
+      changes((t) =>
+        t.replace(
+          '    freshness: { failAfter: 2h }\n',
+          '    freshness: { failAfter: 2h }\n    checks:\n      - { name: stage_fresh, type: freshness, severity: error }\n',
+        ),
+      ),
+    ).toEqual(['asset stage: checks - -> stage_fresh']);
+    const withExtra = BASE.replace(
+      '  raw: { kind: noop }\n',
+      '  raw: { kind: noop }\n  extra: { kind: noop }\n',
+    );
+    expect(describeConfigChanges(load(withExtra), load(BASE))).toEqual(['asset extra: removed']);
+  });
 });
