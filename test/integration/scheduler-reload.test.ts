@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadPipeline } from '../../src/config/index.ts';
 import { SchedulerKeys } from '../../src/scheduler/keys.ts';
 import { Scheduler } from '../../src/scheduler/scheduler.ts';
+import { ScheduleService } from '../../src/scheduler/schedules/index.ts';
 import { AutomationStore } from '../../src/scheduler/state.ts';
 import { readSchedulerStatus } from '../../src/scheduler/status.ts';
 import { createLogger } from '../../src/shared/logger.ts';
@@ -132,5 +133,62 @@ describe('the scheduler takes config edits while running (real Redis, file watch
     );
     expect(standby.isLeader).toBe(true);
     expect(published.message).toMatch(/standby\.yaml:8:\d+: .*minInterval/);
+  });
+
+  it('moves a schedule when its cron is edited in the file, keeps it through an invalid cron, and removes it with the schedule', async () => {
+    const withSchedule = (cron: string): string =>
+      `${config('1m')}schedules:\n  nightly: { cron: '${cron}', timezone: UTC, select: root }\n`;
+    const file = sandbox.writeConfig(withSchedule('0 0 1 1 *'));
+    const env = { ...process.env, ...sandbox.env };
+    const pipeline = await loadPipeline(file, env);
+    const orchestrator = await sandbox.connect(pipeline);
+    const keys = new SchedulerKeys(sandbox.settings.keyPrefix);
+    const redisUrl = serviceSettings().redisUrl;
+    const logger = createLogger('test-scheduler', 'silent');
+    // Wired as `strata scheduler` wires them: the tick worker, and the leader reconciling.
+    const schedules = await ScheduleService.start({
+      redisUrl,
+      prefix: sandbox.settings.keyPrefix,
+      settings: sandbox.settings,
+      pipeline: () => scheduler?.pipeline ?? pipeline,
+      logger,
+    });
+    scheduler = await Scheduler.start({
+      file,
+      pipeline,
+      redisUrl,
+      settings: sandbox.settings,
+      logger,
+      schedules,
+    });
+    const nightly = async () =>
+      (
+        await readSchedulerStatus(orchestrator.redis, keys, pipeline, sandbox.settings)
+      ).schedules.find((s) => s.name === 'nightly');
+    const january = await waitFor('the schedule in BullMQ', async () => (await nightly())?.next);
+    expect(new Date(january).toISOString()).toMatch(/-01-01T00:00:00\.000Z$/);
+
+    writeFileSync(file, withSchedule('0 12 1 7 *'));
+    const july = await waitFor('the edited cron to move the next tick', async () => {
+      const next = (await nightly())?.next;
+      return next !== undefined && next !== january && next;
+    });
+    expect(new Date(july).toISOString()).toMatch(/-07-01T12:00:00\.000Z$/);
+
+    writeFileSync(file, withSchedule('every day at noon'));
+    const status = () => readSchedulerStatus(orchestrator.redis, keys, pipeline, sandbox.settings);
+    const broken = await waitFor(
+      'the invalid cron reported',
+      async () => (await status()).configError,
+    );
+    expect(broken.message).toMatch(/pipeline\.yaml:\d+:\d+: schedules\.nightly\.cron/);
+    expect((await nightly())?.next).toBe(july);
+
+    writeFileSync(file, config('1m'));
+    await waitFor(
+      'the removed schedule gone from BullMQ',
+      async () => (await nightly()) === undefined,
+    );
+    expect((await status()).configError).toBeUndefined();
   });
 });
