@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { LuaScript } from '../redis/lua-script.ts';
 import type { RedisKeys } from './keys.ts';
 
@@ -25,26 +25,14 @@ export interface AssetEvent {
 /** Events kept in the stream: enough for a scheduler that restarts within minutes to catch up. */
 const STREAM_MAX = 10_000;
 
-/**
- * KEYS: asset hash, event stream. ARGV: dataTime, now, partition, stream max, asset key.
- * An observation is a fact, not a materialization: it moves the asset's data time forward (never
- * back) and is appended to the stream; no lease is involved.
- */
-const observeScript = new LuaScript(
-  'observeAsset',
-  `local current = tonumber(redis.call('HGET', KEYS[1], 'dataTime') or '')
-local observed = tonumber(ARGV[1])
-if current == nil or observed > current then
-  redis.call('HSET', KEYS[1], 'dataTime', ARGV[1], 'observedAt', ARGV[2])
-end
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[4], '*', 'type', 'observation', 'asset', ARGV[5],
-  'partition', ARGV[3], 'dataTime', ARGV[1], 'at', ARGV[2])
-return 1`,
-);
+/** Records an observation (see observe-asset.lua). */
+const observeScript = LuaScript.fromFiles('observeAsset', [
+  new URL('./observe-asset.lua', import.meta.url),
+]);
 
 export class AssetEventStream {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -69,7 +57,7 @@ export class AssetEventStream {
    */
   async read(
     cursor: string,
-    options: { blockMs?: number; count?: number; redis?: Redis } = {},
+    options: { blockMs?: number; count?: number; redis?: RedisClient } = {},
   ): Promise<AssetEvent[]> {
     const redis = options.redis ?? this.redis;
     const count = options.count ?? 1_000;

@@ -1,5 +1,5 @@
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { materializationSchema, type MaterializationRecord } from './run-model.ts';
 
 /** The latest state of one asset, kept beside its materialization history. */
@@ -23,7 +23,7 @@ export interface AssetSummary {
  */
 export class EventLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

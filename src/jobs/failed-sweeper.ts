@@ -1,7 +1,7 @@
 import { Job, type Queue } from 'bullmq';
 import type { RedisKeys } from './keys.ts';
 import { jobDataSchema, type AssetJobData } from './queue.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import type { RunStore } from './run-store.ts';
 import { membersAfter, readCursor, writeCursor } from './zset-cursor.ts';
 
@@ -31,7 +31,7 @@ export const SWEEP_SETTLE_MS = 5_000;
  */
 export async function sweepFailedJobs(options: {
   queue: Queue<AssetJobData>;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   runs: RunStore;
   workerId: string;

@@ -1,5 +1,5 @@
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 
 const HEARTBEAT_INTERVAL_MS = 5_000;
 /** A worker missing three heartbeats is gone (SIGKILL, network partition). */
@@ -10,7 +10,7 @@ const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_INTERVAL_MS;
  * "no worker is running" from "the work is slow" without asking BullMQ for client lists.
  */
 export function startHeartbeat(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   workerId: string,
 ): { stop(): Promise<void> } {
@@ -31,7 +31,7 @@ export function startHeartbeat(
 }
 
 /** Ids of workers whose heartbeat has not expired; forgets the expired ones. */
-export async function liveWorkers(redis: Redis, keys: RedisKeys): Promise<string[]> {
+export async function liveWorkers(redis: RedisClient, keys: RedisKeys): Promise<string[]> {
   const now = Date.now();
   await redis.zremrangebyscore(keys.workers(), '-inf', now);
   return redis.zrangebyscore(keys.workers(), now, '+inf');

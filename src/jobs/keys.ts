@@ -1,7 +1,8 @@
 /**
- * Every Redis key Strata writes, in one place. Lua scripts rebuild the same names from the
- * prefix (they touch keys of runs discovered while running), so the layout below is also the
- * contract of src/jobs/lua/*.ts: change both together.
+ * Every Redis key Strata writes, in one place. Lua scripts build no key names: callers pass every
+ * key a script touches in KEYS, named here. The prefix carries a hash tag (`{strata}:` by
+ * default), so on a Redis Cluster all keys of one pipeline share one slot, which multi-key
+ * scripts, MULTI and multi-stream XREAD need there (see src/jobs/settings.ts).
  *
  *   <p>run:<id>               hash: id, meta (JSON), status, createdAt, startedAt, endedAt,
  *                             total, unfinished, failed, refs, cancelRequested
@@ -33,6 +34,12 @@ export class RedisKeys {
   runState(id: string): string {
     return `${this.run(id)}:state`;
   }
+  runRemaining(id: string): string {
+    return `${this.run(id)}:remaining`;
+  }
+  runDependents(id: string): string {
+    return `${this.run(id)}:dependents`;
+  }
   runInfo(id: string): string {
     return `${this.run(id)}:info`;
   }
@@ -44,6 +51,10 @@ export class RedisKeys {
   }
   asset(key: string): string {
     return `${this.prefix}asset:${key}`;
+  }
+  /** Runs that included the asset: the retention window that keeps a run's keys alive. */
+  assetRuns(key: string): string {
+    return `${this.asset(key)}:runs`;
   }
   materializations(key: string): string {
     return `${this.asset(key)}:mat`;

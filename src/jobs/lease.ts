@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { RedisLease, type Lease, type LeaseInterval } from '../redis/lease.ts';
 import type { RedisKeys } from './keys.ts';
 
@@ -13,7 +13,7 @@ export { newLeaseToken, type Lease, type LeaseInterval } from '../redis/lease.ts
  */
 export class AssetLeases {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     readonly ttlMs: number,
   ) {}

@@ -7,7 +7,7 @@ import { liveWorkers } from './heartbeat.ts';
 import { RedisKeys } from './keys.ts';
 import { AssetLeases } from './lease.ts';
 import { AssetQueue, type EnqueuedAsset } from './queue.ts';
-import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../redis/connection.ts';
 import {
   RUN_ID,
   TERMINAL_RUN_STATUSES,
@@ -55,7 +55,7 @@ export class Orchestrator {
 
   private constructor(
     private currentPipeline: LoadedPipeline,
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly settings: OrchestratorSettings,
     private readonly redisUrl: string,
   ) {
@@ -131,7 +131,11 @@ export class Orchestrator {
     }
   }
 
-  private async follow(runId: string, reader: Redis, options: WaitOptions): Promise<RunRecord> {
+  private async follow(
+    runId: string,
+    reader: RedisClient,
+    options: WaitOptions,
+  ): Promise<RunRecord> {
     let cursor = '0';
     let lastWorkerSeen = Date.now();
     const deliver = (events: RunEvent[]): void => {

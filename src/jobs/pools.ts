@@ -1,5 +1,5 @@
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { LuaScript } from '../redis/lua-script.ts';
 
 /**
@@ -9,37 +9,12 @@ import { LuaScript } from '../redis/lua-script.ts';
  * pool and waiting for the other cannot happen.
  */
 
-/** KEYS: pool sets. ARGV: token, ttlMs, then one limit per key. Returns 1 when all were taken. */
-const acquireScript = new LuaScript(
-  'poolAcquire',
-  `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i, key in ipairs(KEYS) do
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
-  if not redis.call('ZSCORE', key, ARGV[1]) and redis.call('ZCARD', key) >= tonumber(ARGV[2 + i]) then
-    return 0
-  end
-end
-for _, key in ipairs(KEYS) do redis.call('ZADD', key, now + tonumber(ARGV[2]), ARGV[1]) end
-return 1`,
-);
-
-/** KEYS: pool sets. ARGV: token, ttlMs. Returns 0 when a slot was lost (expired, reclaimed). */
-const renewScript = new LuaScript(
-  'poolRenew',
-  `local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local held = 1
-for _, key in ipairs(KEYS) do
-  local score = redis.call('ZSCORE', key, ARGV[1])
-  if score and tonumber(score) > now then
-    redis.call('ZADD', key, now + tonumber(ARGV[2]), ARGV[1])
-  else
-    held = 0
-  end
-end
-return held`,
-);
+const acquireScript = LuaScript.fromFiles('poolAcquire', [
+  new URL('./pool-acquire.lua', import.meta.url),
+]);
+const renewScript = LuaScript.fromFiles('poolRenew', [
+  new URL('./pool-renew.lua', import.meta.url),
+]);
 
 export interface PoolSlots {
   pools: readonly string[];
@@ -49,7 +24,7 @@ export interface PoolSlots {
 
 export class Pools {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly ttlMs: number,
   ) {}

@@ -85,6 +85,22 @@ export class AssetQueue {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    await closeQueue(this.queue);
   }
+}
+
+/**
+ * Closes a BullMQ Queue built on a shared connection. BullMQ initialises a queue in the
+ * background (INFO for the server version); closed before that answers, the queue drops its
+ * listeners, and when the caller then closes the connection the pending INFO fails with no one
+ * listening: an unhandled 'Connection is closed'. Seen on a Redis Cluster, where the first
+ * command also waits for the slot map. Waiting for readiness first (errors are the queue's own
+ * and reported where it is used) closes it in a settled state.
+ */
+export async function closeQueue(queue: {
+  waitUntilReady(): Promise<unknown>;
+  close(): Promise<void>;
+}): Promise<void> {
+  await queue.waitUntilReady().catch(() => undefined);
+  await queue.close();
 }

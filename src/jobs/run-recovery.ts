@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/logger.ts';
 import type { RedisKeys } from './keys.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import type { RunStore } from './run-store.ts';
 import { membersAfter, readCursor, writeCursor } from './zset-cursor.ts';
 
@@ -17,7 +17,7 @@ const BATCH = 100;
  * Returns the runs re-enqueued.
  */
 export async function recoverUnenqueuedRuns(options: {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   runs: RunStore;
   enqueue(runId: string, assets: readonly string[]): Promise<void>;

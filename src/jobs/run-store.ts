@@ -7,8 +7,10 @@ import {
   claimAssetScript,
   createRunScript,
   finishAssetScript,
+  runKeyList,
 } from './lua/run-scripts.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
+import { TransientError } from '../shared/errors.ts';
 import {
   RUN_ID,
   runAssetInfoSchema,
@@ -66,9 +68,12 @@ export type FinishResult =
  * Run state in Redis: creation, per-asset transitions (atomic, in Lua) and reads. Knows nothing
  * of BullMQ: the caller enqueues what `create` and `finish` report as ready.
  */
+/** Rounds of createRun that may name new runs to evict before giving up (see create). */
+const MAX_CREATE_ATTEMPTS = 5;
+
 export class RunStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly retainPerAsset: number,
   ) {}
@@ -94,12 +99,38 @@ export class RunStore {
       assets: ordered,
       dbt: run.dbt,
     };
-    const [outcome, ...roots] = (await createRunScript.run(
-      this.redis,
-      [],
-      [this.keys.prefix, runId, now, this.retainPerAsset, JSON.stringify(meta), ...args],
-    )) as string[];
-    return { runId, roots, created: outcome === 'created' };
+    const fixedKeys = [
+      ...runKeyList(this.keys, runId),
+      this.keys.runs(),
+      ...ordered.map((asset) => this.keys.assetRuns(asset)),
+    ];
+    const fixedArgs = [
+      runId,
+      now,
+      this.retainPerAsset,
+      JSON.stringify(meta),
+      ordered.length,
+      ...args,
+    ];
+    // The runs this creation evicts from full per-asset indexes are found by the script; when it
+    // names runs not declared yet, it wrote nothing, and the call is made again with them. Each
+    // round declares every run it was told of, so this ends unless other creations keep
+    // racing for the same indexes.
+    const evictable = new Set<string>();
+    for (let attempt = 1; ; attempt++) {
+      const victims = [...evictable];
+      const [outcome, ...rest] = (await createRunScript.run(
+        this.redis,
+        [...fixedKeys, ...victims.flatMap((id) => runKeyList(this.keys, id))],
+        [...fixedArgs, ...victims],
+      )) as string[];
+      if (outcome !== 'evicts') return { runId, roots: rest, created: outcome === 'created' };
+      if (attempt >= MAX_CREATE_ATTEMPTS)
+        throw new TransientError(
+          `creating run ${runId}: evictions kept changing (${attempt} tries)`,
+        );
+      for (const id of rest) evictable.add(id);
+    }
   }
 
   /**
@@ -115,10 +146,13 @@ export class RunStore {
   ): Promise<ClaimResult> {
     const reply = (await claimAssetScript.run(
       this.redis,
-      [],
       [
-        this.keys.prefix,
-        runId,
+        ...runKeyList(this.keys, runId),
+        this.keys.lease(asset),
+        this.keys.leaseFence(asset),
+        this.keys.leaseLog(asset),
+      ],
+      [
         asset,
         info.startedAt ?? Date.now(),
         JSON.stringify(info),
@@ -137,9 +171,16 @@ export class RunStore {
   async finish(f: FinishAsset, now = Date.now()): Promise<FinishResult> {
     const reply = (await finishAssetScript.run(
       this.redis,
-      [],
       [
-        this.keys.prefix,
+        ...runKeyList(this.keys, f.runId),
+        this.keys.runs(),
+        this.keys.lease(f.asset),
+        this.keys.leaseLog(f.asset),
+        this.keys.asset(f.asset),
+        this.keys.materializations(f.asset),
+        this.keys.assetEvents(),
+      ],
+      [
         f.runId,
         f.asset,
         now,
@@ -168,8 +209,8 @@ export class RunStore {
   async cancel(runId: string): Promise<string> {
     return (await cancelRunScript.run(
       this.redis,
-      [],
-      [this.keys.prefix, runId, Date.now()],
+      [...runKeyList(this.keys, runId), this.keys.runs()],
+      [runId, Date.now()],
     )) as string;
   }
 
@@ -184,7 +225,7 @@ export class RunStore {
    */
   async queuedDependents(runId: string, asset: string): Promise<string[]> {
     const dependents =
-      (await this.redis.hget(`${this.keys.run(runId)}:dependents`, asset))?.split(' ') ?? [];
+      (await this.redis.hget(this.keys.runDependents(runId), asset))?.split(' ') ?? [];
     if (dependents.length === 0) return [];
     const states = await this.redis.hmget(this.keys.runState(runId), ...dependents);
     return dependents.filter((_, i) => states[i] === 'queued');
@@ -263,7 +304,7 @@ export class RunStore {
   async events(
     runId: string,
     afterId: string,
-    options: { blockMs?: number; redis?: Redis } = {},
+    options: { blockMs?: number; redis?: RedisClient } = {},
   ): Promise<RunEvent[]> {
     const redis = options.redis ?? this.redis;
     const stream = this.keys.runEvents(runId);

@@ -1,5 +1,18 @@
 import { z } from 'zod';
+import { isClusterUrl } from '../redis/url.ts';
 import { UsageError } from '../shared/errors.ts';
+
+/**
+ * The default prefixes carry the hash tag `{strata}`: on a Redis Cluster every key of the
+ * pipeline (run state, leases, the event stream, BullMQ's queues) then hashes to one slot, which
+ * the run scripts need (they change a run, an asset's summary and its lease in one atomic step:
+ * that is the fencing). On a single Redis the braces are just characters.
+ */
+export const DEFAULT_KEY_PREFIX = '{strata}:';
+export const DEFAULT_QUEUE_PREFIX = '{strata}';
+/** The prefixes of versions before the hash tag, whose keys a newer version no longer sees. */
+export const LEGACY_KEY_PREFIX = 'strata:';
+export const LEGACY_QUEUE_PREFIX = 'bull';
 
 /**
  * Orchestrator tuning, from the environment with production defaults. Tests and benchmarks
@@ -40,11 +53,11 @@ const envSchema = z.object({
   STRATA_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_:{}-]+$/, 'must be letters, digits, _ - : { }')
-    .default('strata:'),
+    .default(DEFAULT_KEY_PREFIX),
   STRATA_QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]+$/, 'must be letters, digits, _ - { } (no colon)')
-    .default('bull'),
+    .default(DEFAULT_QUEUE_PREFIX),
   STRATA_QUEUE_NAME: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
@@ -66,6 +79,8 @@ export function orchestratorSettings(env: NodeJS.ProcessEnv = process.env): Orch
     throw new UsageError(`environment ${String(issue?.path[0])}: ${issue?.message ?? 'invalid'}`);
   }
   const e = parsed.data;
+  if (isClusterUrl(env.REDIS_URL ?? ''))
+    checkClusterPrefixes(e.STRATA_KEY_PREFIX, e.STRATA_QUEUE_PREFIX);
   return {
     keyPrefix: e.STRATA_KEY_PREFIX,
     queuePrefix: e.STRATA_QUEUE_PREFIX,
@@ -81,4 +96,31 @@ export function orchestratorSettings(env: NodeJS.ProcessEnv = process.env): Orch
     keepCompletedJobs: { count: 1_000 },
     keepFailedJobs: { count: 5_000, ageSeconds: 7 * 24 * 3600 },
   };
+}
+
+/**
+ * The hash tag of a key prefix: what Redis Cluster hashes instead of the whole key (the text
+ * between the first `{` and the next `}`, when not empty). Undefined without one.
+ */
+export function hashTag(prefix: string): string | undefined {
+  const open = prefix.indexOf('{');
+  if (open < 0) return undefined;
+  const close = prefix.indexOf('}', open + 1);
+  return close > open + 1 ? prefix.slice(open + 1, close) : undefined;
+}
+
+/**
+ * On a Redis Cluster both prefixes must carry one and the same hash tag: otherwise a run
+ * script's keys span slots and the cluster refuses it (CROSSSLOT), at the first run rather
+ * than at start.
+ */
+export function checkClusterPrefixes(keyPrefix: string, queuePrefix: string): void {
+  const tag = hashTag(keyPrefix);
+  if (tag === undefined || hashTag(queuePrefix) !== tag) {
+    throw new UsageError(
+      `REDIS_URL names a Redis Cluster, so STRATA_KEY_PREFIX and STRATA_QUEUE_PREFIX must carry ` +
+        `the same hash tag, e.g. ${DEFAULT_KEY_PREFIX} and ${DEFAULT_QUEUE_PREFIX} (the defaults); ` +
+        `got ${JSON.stringify(keyPrefix)} and ${JSON.stringify(queuePrefix)}`,
+    );
+  }
 }

@@ -1,5 +1,5 @@
 import type { LoadedPipeline } from '../config/load.ts';
-import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../redis/connection.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { AssetEventStream } from './asset-events.ts';
@@ -21,7 +21,7 @@ export class SourceObserver {
   private writing: Promise<void> = Promise.resolve();
 
   private constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly stream: AssetEventStream,
     private readonly sources: readonly string[],
     private readonly logger: Logger,

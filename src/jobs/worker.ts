@@ -22,7 +22,8 @@ import { AssetQueue, retryDelay, type AssetJobData } from './queue.ts';
 import { sweepFailedJobs } from './failed-sweeper.ts';
 import { startPeriodic } from './periodic.ts';
 import { recoverUnenqueuedRuns } from './run-recovery.ts';
-import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
+import { warnAboutLegacyState } from './legacy-prefix.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../redis/connection.ts';
 import { RunStore } from './run-store.ts';
 import { orchestratorSettings, type OrchestratorSettings } from './settings.ts';
 
@@ -52,7 +53,7 @@ export class AssetWorker {
   private readonly logger: Logger;
   private readonly shutdown = new AbortController();
   /** Shared by BullMQ (which duplicates it for blocking reads) and the run state. */
-  private redis: Redis | undefined;
+  private redis: RedisClient | undefined;
   private processorDeps: ProcessorDeps | undefined;
   private worker: Worker<AssetJobData, JobOutcome> | undefined;
   private sweeper: { stop(): Promise<void> } | undefined;
@@ -111,6 +112,7 @@ export class AssetWorker {
     const redisUrl = this.options.redisUrl ?? serviceSettings().redisUrl;
     const redis = await connectRedis(redisUrl);
     this.redis = redis;
+    await warnAboutLegacyState(redis, this.settings, (message) => this.logger.warn(message));
     const keys = new RedisKeys(this.settings.keyPrefix);
     const runs = new RunStore(redis, keys, pipeline.runs.retainPerAsset);
     const queue = new AssetQueue(redis, this.settings);
@@ -166,7 +168,7 @@ export class AssetWorker {
    * and enqueue again the runs whose creator died before enqueuing them.
    */
   private startSweeps(
-    redis: Redis,
+    redis: RedisClient,
     keys: RedisKeys,
     runs: RunStore,
     queue: Queue<AssetJobData>,

@@ -1,4 +1,4 @@
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 
 /**
  * A position in a sorted set ordered by (score, member), the order Redis keeps: members with
@@ -16,7 +16,7 @@ export interface ZsetCursor {
  * batch), then up to `batch` with a greater score.
  */
 export async function membersAfter(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   cursor: ZsetCursor | null,
   upTo: number,
@@ -41,7 +41,7 @@ export async function membersAfter(
  * Cursors are plain strings written with SET: two processes racing may move one back, which
  * only repeats idempotent work; a cursor only ever moves past members its writer handled.
  */
-export async function readCursor(redis: Redis, key: string): Promise<ZsetCursor | null> {
+export async function readCursor(redis: RedisClient, key: string): Promise<ZsetCursor | null> {
   const value = await redis.get(key);
   if (value === null) return null;
   const space = value.indexOf(' ');
@@ -50,6 +50,10 @@ export async function readCursor(redis: Redis, key: string): Promise<ZsetCursor 
   return { score, member: value.slice(space + 1) };
 }
 
-export async function writeCursor(redis: Redis, key: string, cursor: ZsetCursor): Promise<void> {
+export async function writeCursor(
+  redis: RedisClient,
+  key: string,
+  cursor: ZsetCursor,
+): Promise<void> {
   await redis.set(key, `${cursor.score} ${cursor.member}`);
 }

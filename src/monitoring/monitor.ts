@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.ts';
 import type { Admin } from 'kafkajs';
 import type { Pipeline } from '../config/types.ts';
 import { sleep } from '../shared/backoff.ts';
@@ -29,7 +29,7 @@ export type MonitorState = 'idle' | 'running' | 'stopping' | 'stopped';
 
 export interface MonitorOptions {
   pipeline: Pick<Pipeline, 'monitoring' | 'alerts' | 'assets' | 'storage' | 'kafka'>;
-  redis: Redis;
+  redis: RedisClient;
   keys: MonitorKeys;
   metrics: ProcessMetrics;
   logger: Logger;

@@ -2,7 +2,7 @@ import type { Admin } from 'kafkajs';
 import type { Pipeline } from '../config/types.ts';
 import { EventLog } from '../jobs/event-log.ts';
 import { RedisKeys } from '../jobs/keys.ts';
-import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../redis/connection.ts';
 import { orchestratorSettings } from '../jobs/settings.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -34,7 +34,7 @@ export interface MonitorRuntimeOptions {
 }
 
 /**
- * Wires a Monitor to the real services named by the environment and the pipeline: Redis (lease,
+ * Wires a Monitor to the real services named by the environment and the pipeline: RedisClient (lease,
  * alert state, event log, metric snapshots), Kafka (lag), the object store (storage stats),
  * CloudWatch when enabled, and the alert sinks. Used by `strata monitor` and `strata dev`.
  */
@@ -49,7 +49,7 @@ export async function createMonitorRuntime(
   const metrics = options.metrics ?? processMetrics();
   const cleanups: Array<[string, () => Promise<unknown>]> = [];
 
-  const redis: Redis = await connectRedis(settings.redisUrl);
+  const redis: RedisClient = await connectRedis(settings.redisUrl);
   cleanups.push(['redis', () => closeRedis(redis)]);
   try {
     const keys = new MonitorKeys(keyPrefix);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.ts';
 import { AlertStore } from './alerts/store.ts';
 import type { AlertEvent, AlertState } from './alerts/types.ts';
 import { MonitorKeys } from './keys.ts';
@@ -19,7 +19,7 @@ export interface MonitoringStatus {
 
 /** For `strata status`, the API and the UI: lag statuses and alerts, read from Redis. */
 export async function readMonitoringStatus(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   options: { recent?: number } = {},
 ): Promise<MonitoringStatus> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.ts';
 import { TransientError } from '../shared/errors.ts';
 import { LuaScript } from './lua-script.ts';
 
@@ -91,7 +91,7 @@ export class RedisLease {
   readonly renewTimeoutMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly keys: LeaseKeys,
     readonly ttlMs: number,
     options: { renewTimeoutMs?: number } = {},

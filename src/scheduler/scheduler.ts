@@ -4,8 +4,9 @@ import type { LoadedPipeline } from '../config/load.ts';
 import { ConfigWatcher } from '../config/watch.ts';
 import { AssetEventStream, type AssetEvent } from '../jobs/asset-events.ts';
 import { Orchestrator } from '../jobs/orchestrator.ts';
+import { warnAboutLegacyState } from '../jobs/legacy-prefix.ts';
 import type { OrchestratorSettings } from '../jobs/settings.ts';
-import { closeRedis, connectRedis, type Redis } from '../redis/connection.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../redis/connection.ts';
 import { LeaderLease, RedisLease, leaseKeys } from '../redis/lease.ts';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -64,8 +65,8 @@ export class Scheduler {
 
   private constructor(
     private readonly options: SchedulerOptions,
-    private readonly redis: Redis,
-    private readonly reader: Redis,
+    private readonly redis: RedisClient,
+    private readonly reader: RedisClient,
     private readonly orchestrator: Orchestrator,
   ) {
     this.now = options.now ?? Date.now;
@@ -87,6 +88,7 @@ export class Scheduler {
       redisUrl: options.redisUrl,
       settings: options.settings,
     });
+    await warnAboutLegacyState(redis, options.settings, (message) => options.logger.warn(message));
     const scheduler = new Scheduler(options, redis, reader, orchestrator);
     await scheduler.begin();
     return scheduler;

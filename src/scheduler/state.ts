@@ -2,7 +2,7 @@ import type { LoadedPipeline } from '../config/load.ts';
 import type { SchedulerSettings } from '../config/types.ts';
 import type { RedisKeys } from '../jobs/keys.ts';
 import { materializationSchema, type MaterializationRecord } from '../jobs/run-model.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { failuresToReachMax } from './backoff.ts';
 import type { AssetState, Decision } from './evaluate.ts';
 import type { SchedulerKeys } from './keys.ts';
@@ -36,7 +36,7 @@ export interface StoredDecision extends Decision {
  */
 export class AutomationStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly schedulerKeys: SchedulerKeys,
   ) {}

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { LoadedPipeline } from '../config/load.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
+import { closeQueue } from '../jobs/queue.ts';
 import type { OrchestratorSettings } from '../jobs/settings.ts';
 import type { SchedulerKeys } from './keys.ts';
 import { schedulesQueueName, type NextFireTime } from './schedules/index.ts';
@@ -23,7 +24,7 @@ export interface SchedulerStatus {
 }
 
 export async function readSchedulerStatus(
-  redis: Redis,
+  redis: RedisClient,
   keys: SchedulerKeys,
   pipeline: LoadedPipeline,
   settings: Pick<OrchestratorSettings, 'keyPrefix' | 'queuePrefix'>,
@@ -56,7 +57,7 @@ export async function readSchedulerStatus(
 
 /** The job schedulers BullMQ holds, read-only: what will fire, whether or not a scheduler runs. */
 async function readNextFireTimes(
-  redis: Redis,
+  redis: RedisClient,
   settings: Pick<OrchestratorSettings, 'keyPrefix' | 'queuePrefix'>,
 ): Promise<NextFireTime[]> {
   const queue = new Queue(schedulesQueueName(settings.keyPrefix), {
@@ -72,7 +73,7 @@ async function readNextFireTimes(
       timezone: s.tz ?? 'UTC',
     }));
   } finally {
-    await queue.close();
+    await closeQueue(queue);
   }
 }
 

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.ts';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -12,7 +12,7 @@ import { securityHeaders } from './security/headers.ts';
 import { SessionStore } from './security/sessions.ts';
 
 export interface AppOptions {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   registry: Registry;
   /** This process's metrics snapshot id (see MetricsSnapshotPublisher). */
@@ -55,7 +55,7 @@ export function createApp(options: AppOptions): Express {
       res.json({ status: 'ok', redis: 'up' });
     } catch (error) {
       // Unauthenticated: the reason (hosts, ports) goes to the log, not to whoever asks.
-      options.logger.warn({ err: errorMessage(error) }, 'health check: Redis unreachable');
+      options.logger.warn({ err: errorMessage(error) }, 'health check: RedisClient unreachable');
       res.status(503).json({ status: 'degraded', redis: 'down' });
     }
   });

@@ -1,11 +1,11 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.ts';
 import type { LoadedPipeline } from '../config/index.ts';
 import { renderHealthPage } from './ui/health-page.ts';
 import { healthQuerySchema, readPipelineHealth } from './views/health.ts';
 
 export interface HealthRouteOptions {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   pipeline: Pick<LoadedPipeline, 'monitoring'>;
   signOut: boolean;

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.ts';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import { errorMessage } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -8,7 +8,7 @@ import { readSnapshots, snapshotOf } from '../monitoring/metrics/snapshot.ts';
 
 export interface MetricsRouteOptions {
   registry: Registry;
-  redis: Redis;
+  redis: RedisClient;
   keys: MonitorKeys;
   /** This process's snapshot id, so its own metrics are not counted twice. */
   instance: string;

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { readStatusReport } from '../status/report.ts';
 import type { RunSource } from './api-routes.ts';
 
@@ -8,7 +8,7 @@ import type { RunSource } from './api-routes.ts';
  * error, monitor), for dashboards and scripts that cannot run the CLI.
  */
 export function statusRouter(
-  source: RunSource & { redis: Redis; keyPrefix: string; queuePrefix: string },
+  source: RunSource & { redis: RedisClient; keyPrefix: string; queuePrefix: string },
 ): Router {
   const router = Router();
   router.get('/api/status', async (_req, res) => {

@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/connection.ts';
 import { RUN_ID } from '../jobs/run-model.ts';
 import { readMonitoringStatus } from '../monitoring/status.ts';
 import type { RunSource } from './api-routes.ts';
@@ -15,7 +15,7 @@ import { readSchedulesView } from './views/schedules.ts';
 import { renderSchedulesPage } from './ui/schedules-page.ts';
 
 export interface UiOptions extends RunSource {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   /** BullMQ's prefix: the schedules' job schedulers live under it. */
   queuePrefix: string;

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { PROJECT_ROOT } from '../shared/settings.ts';
+import { clusterUrl, parseClusterUrl } from '../redis/url.ts';
 import { UsageError } from '../shared/errors.ts';
 
 /** The services `strata stack` manages, in start order. `dbt` is a tool in the venv, not a server. */
@@ -76,23 +77,7 @@ export type RedisMode = 'single' | 'cluster';
 /** Where the local Redis Cluster's masters listen when REDIS_URL does not name three. */
 export const REDIS_CLUSTER_FIRST_PORT = 17000;
 const REDIS_CLUSTER_MASTERS = 3;
-const CLUSTER_SCHEME = 'redis+cluster:';
-
-/** `redis+cluster://host:port,host:port,...`: the seed nodes of a Redis Cluster. */
-export function parseClusterUrl(text: string): HostPort[] | undefined {
-  if (!text.startsWith(`${CLUSTER_SCHEME}//`)) return undefined;
-  const seeds = text
-    .slice(CLUSTER_SCHEME.length + 2)
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  if (seeds.length === 0) throw new UsageError(`REDIS_URL names no cluster node: ${text}`);
-  return seeds.map((seed) => urlHostPort(`redis://${seed}`, 6379, 'REDIS_URL'));
-}
-
-export function clusterUrl(nodes: readonly HostPort[]): string {
-  return `${CLUSTER_SCHEME}//${nodes.map(formatHostPort).join(',')}`;
-}
+export { clusterUrl, parseClusterUrl };
 
 function redisClusterNodes(redisUrl: string | undefined): HostPort[] {
   const named = redisUrl === undefined ? undefined : parseClusterUrl(redisUrl);

@@ -9,7 +9,7 @@ import type { EventLog } from '../jobs/event-log.ts';
 import type { OrchestratorSettings } from '../jobs/settings.ts';
 import { assetStatuses, type AssetStatus } from '../jobs/status.ts';
 import { readMonitoringStatus, type MonitoringStatus } from '../monitoring/status.ts';
-import type { Redis } from '../redis/connection.ts';
+import type { RedisClient } from '../redis/connection.ts';
 import { SchedulerKeys } from '../scheduler/keys.ts';
 import { readSchedulerStatus, type SchedulerStatus } from '../scheduler/status.ts';
 
@@ -23,7 +23,7 @@ export interface StatusReport {
 const RECENT_ALERTS = 5;
 
 export async function readStatusReport(
-  redis: Redis,
+  redis: RedisClient,
   pipeline: LoadedPipeline,
   events: EventLog,
   settings: Pick<OrchestratorSettings, 'keyPrefix' | 'queuePrefix'>,

@@ -4,7 +4,7 @@ import { RedisKeys } from '../../src/jobs/keys.ts';
 import { AssetLeases, type Lease } from '../../src/jobs/lease.ts';
 import { Pools } from '../../src/jobs/pools.ts';
 import { AssetQueue } from '../../src/jobs/queue.ts';
-import { closeRedis, connectRedis, type Redis } from '../../src/redis/connection.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/redis/connection.ts';
 import { RunStore } from '../../src/jobs/run-store.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -16,9 +16,9 @@ function graphOf(deps: Record<string, string[]>): AssetGraph {
 
 describe('run state, leases and pools in Redis', () => {
   let sandbox: Sandbox;
-  let redis: Redis;
+  let redis: RedisClient;
   let keys: RedisKeys;
-  const extra: Redis[] = [];
+  const extra: RedisClient[] = [];
 
   beforeEach(async () => {
     sandbox = createSandbox();

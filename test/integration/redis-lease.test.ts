@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { closeRedis, connectRedis, type Redis } from '../../src/redis/connection.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../../src/redis/connection.ts';
 import { LeaderLease, RedisLease, leaseKeys } from '../../src/redis/lease.ts';
 import { serviceSettings } from '../../src/shared/settings.ts';
 import { deleteKeys } from '../helpers/redis.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 describe('leader election on the fenced Redis lease (real Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   let prefix: string;
 
   beforeEach(async () => {

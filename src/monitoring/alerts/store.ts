@@ -1,40 +1,17 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
+import { LuaScript } from '../../redis/lua-script.ts';
 import type { MonitorKeys } from '../keys.ts';
 import type { AlertEvent, AlertState } from './types.ts';
 
-/*
- * Writes happen only while the caller's token holds the monitor lease, checked inside Redis in
- * the same script: a monitor that lost its lease (paused, partitioned) cannot record a
- * transition, and the engine notifies only what it recorded.
- * KEYS: lease, alerts hash, history list. ARGV: token, history limit, count of states to set,
- * then id/json pairs, count of ids to delete, the ids, then event JSONs.
- */
-const COMMIT = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-local i = 4
-for _ = 1, tonumber(ARGV[3]) do
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
-  i = i + 2
-end
-local deletes = tonumber(ARGV[i])
-i = i + 1
-for _ = 1, deletes do
-  redis.call('HDEL', KEYS[2], ARGV[i])
-  i = i + 1
-end
-local pushed = false
-while i <= #ARGV do
-  redis.call('LPUSH', KEYS[3], ARGV[i])
-  pushed = true
-  i = i + 1
-end
-if pushed then redis.call('LTRIM', KEYS[3], 0, tonumber(ARGV[2]) - 1) end
-return 1`;
+/** Writes alert changes while the caller holds the monitor lease (see commit.lua). */
+const commitScript = LuaScript.fromFiles('alertsCommit', [
+  new URL('./commit.lua', import.meta.url),
+]);
 
 /** Alert state and history in Redis. Reads are open to anyone (API, `strata status`). */
 export class AlertStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: MonitorKeys,
     private readonly historyLimit = 1000,
   ) {}
@@ -60,13 +37,10 @@ export class AlertStore {
     args.push(String(changes.remove.length), ...changes.remove);
     // LPUSH in order leaves the newest event at the head.
     for (const event of changes.events) args.push(JSON.stringify(event));
-    const result = await this.redis.eval(
-      COMMIT,
-      3,
-      this.keys.lease(),
-      this.keys.alerts(),
-      this.keys.alertHistory(),
-      ...args,
+    const result = await commitScript.run(
+      this.redis,
+      [this.keys.lease(), this.keys.alerts(), this.keys.alertHistory()],
+      args,
     );
     return result === 1;
   }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
 import type { AlertState } from '../alerts/types.ts';
 import type { MonitorKeys } from '../keys.ts';
 import type { GroupLagReport } from '../lag/report.ts';
@@ -75,7 +75,7 @@ export function healthSample(
 
 export class HealthHistory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: MonitorKeys,
     private readonly retentionMs = HEALTH_RETENTION_MS,
     private readonly maxSamples = HEALTH_MAX_SAMPLES,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { errorMessage } from '../../shared/errors.ts';
@@ -70,7 +70,7 @@ export class MetricsSnapshotPublisher {
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: MonitorKeys,
     private readonly registry: Registry,
     private readonly options: SnapshotPublisherOptions,
@@ -129,7 +129,10 @@ export class MetricsSnapshotPublisher {
 }
 
 /** The live snapshots of every publishing process; forgets the ones that expired. */
-export async function readSnapshots(redis: Redis, keys: MonitorKeys): Promise<InstanceSnapshot[]> {
+export async function readSnapshots(
+  redis: RedisClient,
+  keys: MonitorKeys,
+): Promise<InstanceSnapshot[]> {
   const instances = await redis.smembers(keys.metricInstances());
   if (instances.length === 0) return [];
   const raw = await redis.mget(instances.map((i) => keys.metricSnapshot(i)));

@@ -1,7 +1,8 @@
 import { Queue, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { LoadedPipeline } from '../../config/index.ts';
 import { Orchestrator, orchestratorSettings, type OrchestratorSettings } from '../../jobs/index.ts';
-import { closeRedis, connectRedis, type Redis } from '../../redis/connection.ts';
+import { closeQueue } from '../../jobs/queue.ts';
+import { closeRedis, connectRedis, type RedisClient } from '../../redis/connection.ts';
 import { errorMessage } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logger.ts';
 import { serviceSettings } from '../../shared/settings.ts';
@@ -35,7 +36,8 @@ export interface NextFireTime {
 
 /** The schedules queue: one per key prefix, so isolated deployments and tests never share it. */
 export function schedulesQueueName(prefix: string): string {
-  return `${prefix.replace(/[^A-Za-z0-9_-]+/g, '-')}schedules`;
+  // `{strata}:` -> `strata-schedules`: the hash tag's braces are not part of a queue name.
+  return `${prefix.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+/, '')}schedules`;
 }
 
 /**
@@ -52,7 +54,7 @@ export class ScheduleService {
   private constructor(
     private readonly options: ScheduleServiceOptions,
     readonly queueName: string,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly orchestrator: Orchestrator,
     private readonly queue: Queue<TickData>,
     private readonly worker: Worker<TickData, ScheduleTick>,
@@ -185,7 +187,7 @@ export class ScheduleService {
     this.closing ??= (async () => {
       const steps = [
         () => this.worker.close(),
-        () => this.queue.close(),
+        () => closeQueue(this.queue),
         () => this.orchestrator.close(),
         () => closeRedis(this.redis),
       ];
@@ -202,7 +204,7 @@ export class ScheduleService {
   }
 }
 
-/** Tick jobs: a few retries (Redis or Kafka briefly away), bounded history. */
+/** Tick jobs: a few retries (RedisClient or Kafka briefly away), bounded history. */
 const TICK_JOB_OPTIONS: JobsOptions = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 1_000 },

@@ -2,7 +2,7 @@ import type { Job } from 'bullmq';
 import type { LoadedPipeline } from '../../config/index.ts';
 import { produceFromConfig } from '../../ingest/index.ts';
 import { runIdFor, type Orchestrator } from '../../jobs/index.ts';
-import type { Redis } from '../../redis/connection.ts';
+import type { RedisClient } from '../../redis/connection.ts';
 import type { Logger } from '../../shared/logger.ts';
 import type { TickData } from './plan.ts';
 
@@ -23,7 +23,7 @@ export interface ScheduleTick {
 
 export interface TickContext {
   orchestrator: Orchestrator;
-  redis: Redis;
+  redis: RedisClient;
   /** The Strata key prefix: the produce guard lives under it. */
   keyPrefix: string;
   pipeline: () => LoadedPipeline;

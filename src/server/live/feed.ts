@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
 import type { RedisKeys } from '../../jobs/keys.ts';
 import { backoffDelay } from '../../shared/backoff.ts';
 import { errorMessage } from '../../shared/errors.ts';
@@ -49,7 +49,7 @@ export class LiveFeed {
   private readonly maxTrackedRuns: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: LiveFeedOptions,
   ) {

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
 
 /** A browser session lasts a working day; API clients send the bearer header instead. */
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
@@ -29,7 +29,7 @@ export class SessionStore {
 
   constructor(
     token: string,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
     private readonly ttlMs = SESSION_TTL_MS,
   ) {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
 import { z } from 'zod';
 import type { AlertEvent, AlertState } from '../../monitoring/alerts/types.ts';
 import {
@@ -46,7 +46,7 @@ export const healthQuerySchema = z.object({
 const RECENT_ALERTS = 50;
 
 export async function readPipelineHealth(
-  redis: Redis,
+  redis: RedisClient,
   keyPrefix: string,
   minutes: number,
   now = Date.now(),

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/connection.ts';
 import type { RunStatus } from '../../jobs/run-model.ts';
 import { SchedulerKeys } from '../../scheduler/keys.ts';
 import { nextFireTime } from '../../scheduler/schedules/index.ts';
@@ -35,7 +35,7 @@ const DECISIONS_SHOWN = 50;
 /** The schedules page's data: from the config, the scheduler's state in Redis, and the runs. */
 export async function readSchedulesView(
   source: RunSource,
-  redis: Redis,
+  redis: RedisClient,
   settings: { keyPrefix: string; queuePrefix: string },
   now = Date.now(),
 ): Promise<SchedulesView> {

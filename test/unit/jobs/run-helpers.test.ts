@@ -3,7 +3,7 @@ import { derivedDataTime } from '../../../src/assets/materializers/types.ts';
 import { jobIdFor, retryDelay } from '../../../src/jobs/queue.ts';
 import { RUN_ID } from '../../../src/jobs/run-model.ts';
 import { newRunId } from '../../../src/jobs/run-store.ts';
-import { orchestratorSettings } from '../../../src/jobs/settings.ts';
+import { hashTag, orchestratorSettings } from '../../../src/jobs/settings.ts';
 import { TransientError, UsageError } from '../../../src/shared/errors.ts';
 
 describe('derivedDataTime', () => {
@@ -74,8 +74,8 @@ describe('retryDelay', () => {
 describe('orchestratorSettings', () => {
   it('has production defaults', () => {
     expect(orchestratorSettings({})).toMatchObject({
-      keyPrefix: 'strata:',
-      queuePrefix: 'bull',
+      keyPrefix: '{strata}:',
+      queuePrefix: '{strata}',
       leaseTtlMs: 30_000,
     });
   });
@@ -88,5 +88,32 @@ describe('orchestratorSettings', () => {
       keyPrefix: 'test-x:',
     });
     expect(() => orchestratorSettings({ STRATA_QUEUE_PREFIX: 'a:b' })).toThrow(UsageError);
+  });
+
+  it('requires one hash tag on both prefixes when REDIS_URL names a cluster', () => {
+    const cluster = { REDIS_URL: 'redis+cluster://127.0.0.1:17000' };
+    expect(orchestratorSettings(cluster).keyPrefix).toBe('{strata}:');
+    expect(
+      orchestratorSettings({
+        ...cluster,
+        STRATA_KEY_PREFIX: '{p1}:',
+        STRATA_QUEUE_PREFIX: '{p1}',
+      }).queuePrefix,
+    ).toBe('{p1}');
+    expect(() => orchestratorSettings({ ...cluster, STRATA_KEY_PREFIX: 'strata:' })).toThrow(
+      /same hash tag, e\.g\. \{strata\}:/,
+    );
+    expect(() =>
+      orchestratorSettings({ ...cluster, STRATA_KEY_PREFIX: '{a}:', STRATA_QUEUE_PREFIX: '{b}' }),
+    ).toThrow(UsageError);
+    // A single Redis takes any prefix, tagged or not.
+    expect(orchestratorSettings({ STRATA_KEY_PREFIX: 'strata:' }).keyPrefix).toBe('strata:');
+  });
+
+  it('reads a hash tag as Redis Cluster does', () => {
+    expect(hashTag('{strata}:')).toBe('strata');
+    expect(hashTag('x{a}{b}')).toBe('a');
+    expect(hashTag('{}strata:')).toBeUndefined();
+    expect(hashTag('strata:')).toBeUndefined();
   });
 });
