@@ -8,9 +8,9 @@ import {
   createRunScript,
   finishAssetScript,
   runKeyList,
+  trimRunIndexesScript,
 } from './lua/run-scripts.ts';
 import type { RedisClient } from '../redis/connection.ts';
-import { TransientError } from '../shared/errors.ts';
 import {
   RUN_ID,
   runAssetInfoSchema,
@@ -68,8 +68,8 @@ export type FinishResult =
  * Run state in Redis: creation, per-asset transitions (atomic, in Lua) and reads. Knows nothing
  * of BullMQ: the caller enqueues what `create` and `finish` report as ready.
  */
-/** Rounds of createRun that may name new runs to evict before giving up (see create). */
-const MAX_CREATE_ATTEMPTS = 5;
+/** Rounds of trimming per creation (see trimIndexes). */
+const MAX_TRIM_ROUNDS = 10;
 
 export class RunStore {
   constructor(
@@ -99,37 +99,31 @@ export class RunStore {
       assets: ordered,
       dbt: run.dbt,
     };
-    const fixedKeys = [
-      ...runKeyList(this.keys, runId),
-      this.keys.runs(),
-      ...ordered.map((asset) => this.keys.assetRuns(asset)),
-    ];
-    const fixedArgs = [
-      runId,
-      now,
-      this.retainPerAsset,
-      JSON.stringify(meta),
-      ordered.length,
-      ...args,
-    ];
-    // The runs this creation evicts from full per-asset indexes are found by the script; when it
-    // names runs not declared yet, it wrote nothing, and the call is made again with them. Each
-    // round declares every run it was told of, so this ends unless other creations keep
-    // racing for the same indexes.
-    const evictable = new Set<string>();
-    for (let attempt = 1; ; attempt++) {
-      const victims = [...evictable];
-      const [outcome, ...rest] = (await createRunScript.run(
+    const indexes = ordered.map((asset) => this.keys.assetRuns(asset));
+    const [outcome, ...rest] = (await createRunScript.run(
+      this.redis,
+      [...runKeyList(this.keys, runId), this.keys.runs(), ...indexes],
+      [runId, now, this.retainPerAsset, JSON.stringify(meta), ordered.length, ...args],
+    )) as string[];
+    if (outcome !== 'created') return { runId, roots: rest, created: false };
+    const rootCount = Number(rest[0]);
+    await this.trimIndexes(indexes, rest.slice(1 + rootCount));
+    return { runId, roots: rest.slice(1, 1 + rootCount), created: true };
+  }
+
+  /**
+   * Evicts the runs a creation pushed out of full per-asset indexes: only the script finds
+   * them, so it names them and they are trimmed here with their keys declared. Runs created
+   * meanwhile may push out more; each round declares what the last one named. Should rounds run
+   * out, the indexes stay a little over retainPerAsset until the next creation trims them.
+   */
+  private async trimIndexes(indexes: readonly string[], victims: string[]): Promise<void> {
+    for (let round = 0; victims.length > 0 && round < MAX_TRIM_ROUNDS; round++) {
+      victims = (await trimRunIndexesScript.run(
         this.redis,
-        [...fixedKeys, ...victims.flatMap((id) => runKeyList(this.keys, id))],
-        [...fixedArgs, ...victims],
+        [this.keys.runs(), ...indexes, ...victims.flatMap((id) => runKeyList(this.keys, id))],
+        [this.retainPerAsset, indexes.length, ...victims],
       )) as string[];
-      if (outcome !== 'evicts') return { runId, roots: rest, created: outcome === 'created' };
-      if (attempt >= MAX_CREATE_ATTEMPTS)
-        throw new TransientError(
-          `creating run ${runId}: evictions kept changing (${attempt} tries)`,
-        );
-      for (const id of rest) evictable.add(id);
     }
   }
 

@@ -7,16 +7,20 @@ import { AssetWorker, Orchestrator, type AssetWorkerOptions } from '../../src/jo
 import { orchestratorSettings, type OrchestratorSettings } from '../../src/jobs/settings.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { spawnStrata, type StrataProcess } from '../helpers/cli.ts';
-import { deleteKeysUnder } from '../helpers/redis.ts';
+import { deleteKeysAt } from '../helpers/redis.ts';
+import { singleRedis, type RedisTarget } from '../helpers/redis-target.ts';
 
 /**
  * Shared set-up for orchestrator tests: a unique Strata key prefix and BullMQ prefix per test
- * (so tests never see each other's runs or jobs), short lease and stall timings (so a killed
+ * (so tests never see each other's runs or jobs), both with the test's own hash tag as in
+ * production (so the same tests run on a Redis Cluster, `target`), short lease and stall timings (so a killed
  * worker is recovered in about a second), temp configs, orchestrators, in-process workers and
  * worker subprocesses, and cleanup of everything they created.
  */
 export interface Sandbox {
   env: Record<string, string>;
+  /** The Redis (or cluster) the sandbox uses: REDIS_URL of its processes. */
+  redisUrl: string;
   settings: OrchestratorSettings;
   dir: string;
   writeConfig(yaml: string, name?: string): string;
@@ -40,11 +44,16 @@ export interface WorkerProcess extends StrataProcess {
   ready: Promise<void>;
 }
 
-export function createSandbox(timings: Record<string, string> = {}): Sandbox {
+export function createSandbox(
+  timings: Record<string, string> = {},
+  target: RedisTarget = singleRedis,
+): Sandbox {
   const id = randomUUID().slice(0, 12);
+  const redisUrl = target.url();
   const env: Record<string, string> = {
-    STRATA_KEY_PREFIX: `test-${id}:`,
-    STRATA_QUEUE_PREFIX: `test-${id}`,
+    REDIS_URL: redisUrl,
+    STRATA_KEY_PREFIX: `{test-${id}}:`,
+    STRATA_QUEUE_PREFIX: `{test-${id}}`,
     STRATA_LEASE_TTL_MS: '1500',
     STRATA_LOCK_DURATION_MS: '1500',
     STRATA_STALLED_INTERVAL_MS: '500',
@@ -64,6 +73,7 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
 
   return {
     env,
+    redisUrl,
     settings,
     dir,
     writeConfig(yaml, name = 'pipeline.yaml') {
@@ -74,13 +84,14 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
     pipeline: parse,
     async connect(pipeline) {
       const loaded = typeof pipeline === 'string' ? parse(pipeline) : pipeline;
-      const orchestrator = await Orchestrator.connect(loaded, { settings });
+      const orchestrator = await Orchestrator.connect(loaded, { settings, redisUrl });
       orchestrators.push(orchestrator);
       return orchestrator;
     },
     async startWorker(pipeline, options = {}) {
       const worker = new AssetWorker({
         logger: createLogger('test-worker', 'silent'),
+        redisUrl,
         ...options,
         pipeline,
         settings,
@@ -100,7 +111,7 @@ export function createSandbox(timings: Record<string, string> = {}): Sandbox {
       for (const w of workers)
         if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));
-      await deleteKeysUnder(`test-${id}:`);
+      await deleteKeysAt(redisUrl, `{test-${id}}:`);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -3,53 +3,28 @@
  * redis-server, `--cluster-enabled yes`) and joins them with `redis-cli --cluster create`, on
  * ports and in a state folder of their own; the shared Redis on 6379 is untouched.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../src/jobs/keys.ts';
-import {
-  clusterUrl,
-  resolveStackConfig,
-  stackDown,
-  stackStatus,
-  stackUp,
-  type StackConfig,
-} from '../../src/stack/index.ts';
-import { freeRedisClusterPorts } from '../helpers/ports.ts';
+import { parseClusterUrl } from '../../src/redis/url.ts';
+import { stackStatus, stackUp } from '../../src/stack/index.ts';
+import { useLocalRedisCluster } from './redis-cluster-support.ts';
 
-let cluster: StackConfig | undefined;
+const cluster = useLocalRedisCluster();
 let client: Cluster | undefined;
+
+beforeAll(async () => {
+  client = new Cluster(parseClusterUrl(cluster.url()) ?? [], { lazyConnect: true });
+  await client.connect();
+});
+
+afterAll(() => {
+  client?.disconnect();
+});
 
 const progress = (message: string): void => {
   process.stderr.write(`[redis cluster] ${message}\n`);
 };
-
-beforeAll(async () => {
-  const nodes = (await freeRedisClusterPorts(3)).map((port) => ({ host: '127.0.0.1', port }));
-  const stateDir = await mkdtemp(path.join(tmpdir(), 'strata-test-redis-cluster-'));
-  cluster = resolveStackConfig({
-    ...process.env,
-    REDIS_URL: clusterUrl(nodes),
-    STRATA_STACK_DIR: stateDir,
-  });
-  await stackUp({ services: ['redis'], config: cluster, onProgress: progress });
-  client = new Cluster(nodes, { lazyConnect: true });
-  await client.connect();
-}, 120_000);
-
-afterAll(async () => {
-  client?.disconnect();
-  if (cluster === undefined) return;
-  await stackDown({ services: ['redis'], config: cluster, onProgress: progress });
-  await rm(cluster.stateDir, { recursive: true, force: true });
-}, 60_000);
-
-function ours(): StackConfig {
-  if (cluster === undefined) throw new Error('the Redis Cluster was not configured');
-  return cluster;
-}
 
 function connected(): Cluster {
   if (client === undefined) throw new Error('no cluster client');
@@ -58,7 +33,7 @@ function connected(): Cluster {
 
 describe('strata stack up --redis cluster', () => {
   it('runs three masters that serve every slot, reported as ours', async () => {
-    const statuses = await stackStatus({ services: ['redis'], config: ours() });
+    const statuses = await stackStatus({ services: ['redis'], config: cluster.config() });
     expect(statuses.map((s) => s.state)).toEqual(['running-ours', 'running-ours', 'running-ours']);
     const info = await connected().cluster('INFO');
     expect(info).toContain('cluster_state:ok');
@@ -68,7 +43,11 @@ describe('strata stack up --redis cluster', () => {
   });
 
   it('is idempotent: a second up reuses the running cluster', async () => {
-    const again = await stackUp({ services: ['redis'], config: ours(), onProgress: progress });
+    const again = await stackUp({
+      services: ['redis'],
+      config: cluster.config(),
+      onProgress: progress,
+    });
     expect(again.started).toEqual([]);
     expect(await connected().cluster('INFO')).toContain('cluster_state:ok');
   });

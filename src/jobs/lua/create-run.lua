@@ -1,16 +1,15 @@
 -- KEYS: the run's six keys, the runs index, then one `asset:<key>:runs` index per asset (in ARGV
--- order), then six keys per run this creation may evict (in the order of the evictable ids).
+-- order).
 -- ARGV: runId, now, retainPerAsset, metaJson, n, then per asset (graph order): key, number of
--- its upstream assets in the run, its dependents in the run (space separated); then the ids of
--- the evictable runs.
+-- its upstream assets in the run, its dependents in the run (space separated).
 --
--- Returns {'created', roots...}: the root assets (no upstream in the run), already marked
--- queued. A run id that exists already (a deterministic id given twice: a re-delivered schedule
--- tick) creates nothing and returns {'existing', its assets still queued...}, so the caller can
--- enqueue them again. Creating a run pushes the oldest runs out of full per-asset indexes, and a
--- run no index holds any more is deleted: those runs are only known here, so when one of them
--- is not among the declared evictable runs nothing is written and {'evicts', ids...} asks the
--- caller to call again with them declared.
+-- Returns {'created', rootCount, roots..., undeclared...}: the root assets (no upstream in the
+-- run), already marked queued, then the runs this creation pushed out of a full per-asset index
+-- but could not delete because their keys were not declared (they are only known here): they
+-- stay in the index until the caller trims it with their keys (trim-run-indexes.lua). A run id
+-- that exists already (a deterministic id given twice: a re-delivered schedule tick) creates
+-- nothing and returns {'existing', its assets still queued...}, so the caller can enqueue them
+-- again.
 local run, runs = runKeysAt(1), KEYS[7]
 local id, now, retain, meta, n = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5])
 if redis.call('EXISTS', run.hash) == 1 then
@@ -22,21 +21,10 @@ if redis.call('EXISTS', run.hash) == 1 then
   return queued
 end
 
+-- Only this run's keys are declared: in the rare case (clocks apart) that it is the oldest in a
+-- full index, it is evicted at once.
 local declared = { [id] = run }
-for i = 6 + 3 * n, #ARGV do declared[ARGV[i]] = runKeysAt(8 + n + 6 * (i - 6 - 3 * n)) end
--- Check before writing anything: a script's writes are not rolled back when it returns.
-local undeclared = { 'evicts' }
-for i = 0, n - 1 do
-  local index = KEYS[8 + i]
-  local excess = redis.call('ZCARD', index) + 1 - retain
-  if excess > 0 then
-    for _, old in ipairs(redis.call('ZRANGE', index, 0, excess - 1)) do
-      if not declared[old] then undeclared[#undeclared + 1] = old end
-    end
-  end
-end
-if #undeclared > 1 then return undeclared end
-
+local undeclared = {}
 redis.call('HSET', run.hash, 'id', id, 'meta', meta, 'status', 'queued', 'createdAt', now,
   'total', n, 'unfinished', n, 'failed', 0, 'refs', n)
 local roots = {}
@@ -50,22 +38,11 @@ for i = 0, n - 1 do
     roots[#roots + 1] = asset
   end
   redis.call('HSET', run.state, asset, state)
-  local index = KEYS[8 + i]
-  redis.call('ZADD', index, now, id)
-  local excess = redis.call('ZCARD', index) - retain
-  if excess > 0 then
-    local old = redis.call('ZRANGE', index, 0, excess - 1)
-    redis.call('ZREMRANGEBYRANK', index, 0, excess - 1)
-    for _, victim in ipairs(old) do
-      local keys = declared[victim]
-      if redis.call('EXISTS', keys.hash) == 1 then
-        redis.call('HINCRBY', keys.hash, 'refs', -1)
-        dropRunIfUnreferenced(keys, runs, victim)
-      end
-    end
-  end
+  redis.call('ZADD', KEYS[8 + i], now, id)
+  trimIndex(KEYS[8 + i], retain, declared, runs, undeclared)
 end
 redis.call('ZADD', runs, now, id)
 emit(run, 'run_queued', '', meta, now)
-table.insert(roots, 1, 'created')
-return roots
+local reply = { 'created', #roots }
+for _, asset in ipairs(roots) do reply[#reply + 1] = asset end
+return appendIds(reply, undeclared)

@@ -22,6 +22,7 @@ export const createRunScript = scriptOf('createRun', './create-run.lua');
 export const claimAssetScript = scriptOf('claimAsset', './claim-asset.lua');
 export const finishAssetScript = scriptOf('finishAsset', './finish-asset.lua');
 export const cancelRunScript = scriptOf('cancelRun', './cancel-run.lua');
+export const trimRunIndexesScript = scriptOf('trimRunIndexes', './trim-run-indexes.lua');
 
 /** The six keys of a run, in the order run.lua's runKeysAt reads them. */
 export function runKeyList(keys: RedisKeys, runId: string): string[] {

@@ -43,3 +43,37 @@ local function settle(run, runs, id, count, now)
   dropRunIfUnreferenced(run, runs, id)
   return status
 end
+
+-- Trims a per-asset run index to `retain` runs, oldest first; a run that leaves its last index
+-- is deleted once it has ended. `declared` maps run id -> its keys (runKeysAt). A run to evict
+-- whose keys were not declared stays in the index, which stays over-full until a later call
+-- declares it, and is added to the set `undeclared`.
+local function trimIndex(index, retain, declared, runs, undeclared)
+  local excess = redis.call('ZCARD', index) - retain
+  if excess <= 0 then return end
+  for _, victim in ipairs(redis.call('ZRANGE', index, 0, excess - 1)) do
+    local keys = declared[victim]
+    if keys then
+      redis.call('ZREM', index, victim)
+      if redis.call('EXISTS', keys.hash) == 1 then
+        redis.call('HINCRBY', keys.hash, 'refs', -1)
+        dropRunIfUnreferenced(keys, runs, victim)
+      end
+    else
+      undeclared[victim] = true
+    end
+  end
+end
+
+-- The ids of ARGV[first..] mapped to their keys, which follow in KEYS from `keysFrom` on.
+local function declaredRuns(first, keysFrom)
+  local declared = {}
+  for i = first, #ARGV do declared[ARGV[i]] = runKeysAt(keysFrom + 6 * (i - first)) end
+  return declared
+end
+
+-- Appends the ids of the set `undeclared` to the list `reply`.
+local function appendIds(reply, undeclared)
+  for id in pairs(undeclared) do reply[#reply + 1] = id end
+  return reply
+end
