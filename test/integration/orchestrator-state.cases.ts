@@ -130,6 +130,35 @@ export function describeOrchestratorState(target: RedisTarget): void {
       expect(await leases.acquire('a', 'next')).toBeDefined();
     });
 
+    it('keeps retainPerAsset runs per asset when many runs are created at once, deleting the evicted runs', async () => {
+      // createRun evicts runs it only finds while running; each round declares the runs the
+      // last one named, and concurrent creations race for the same index.
+      const graph = graphOf({ a: [], b: ['a'] });
+      const stores = await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          const connection = await connectRedis(target.url());
+          extra.push(connection);
+          return new RunStore(connection, keys, 3);
+        }),
+      );
+      for (let round = 0; round < 3; round++) {
+        const created = await Promise.all(
+          stores.map((store) =>
+            store.create({ selection: '*', trigger: 'manual', assets: graph.order }, graph),
+          ),
+        );
+        expect(created.every((c) => c.created)).toBe(true);
+        // Finished runs are the ones retention may delete.
+        for (const { runId } of created) await stores[0]!.cancel(runId);
+      }
+      const kept = await redis.zrange(keys.assetRuns('a'), 0, -1);
+      expect(kept).toHaveLength(3);
+      expect(await redis.zrange(keys.assetRuns('b'), 0, -1)).toEqual(kept);
+      expect((await redis.zrange(keys.runs(), 0, -1)).sort()).toEqual([...kept].sort());
+      const existing = await Promise.all(kept.map((id) => redis.exists(keys.run(id))));
+      expect(existing).toEqual([1, 1, 1]);
+    });
+
     it('skips the transitive dependents of a failed asset but not its siblings', async () => {
       const graph = graphOf({ a: [], b: ['a'], c: ['b'], d: [], e: ['a', 'd'] });
       const store = new RunStore(redis, keys, 10);
