@@ -3,6 +3,11 @@
  * same Redis (the ceiling: Strata adds run state, leases, pools and the event log on top).
  *
  *   npm run bench:orchestrator [-- --jobs 2000 --concurrency 16 --latency-jobs 200 --chain 100 --rounds 5]
+ *   npm run bench:orchestrator -- --redis cluster
+ *
+ * With `--redis cluster` the same figures are taken, in the same rounds, on REDIS_URL (single
+ * Redis) and on a local 3-master Redis Cluster that the benchmark starts on free ports (as
+ * `strata stack up --redis cluster` does) and stops at the end.
  *
  * - throughput: N jobs enqueued at once, one in-process worker with the given concurrency;
  * - enqueue-to-start latency, unsaturated: jobs enqueued one by one every 10 ms, so the figure
@@ -17,13 +22,18 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { Queue, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { parsePipeline, type LoadedPipeline } from '../src/config/index.ts';
 import { AssetWorker, Orchestrator, orchestratorSettings } from '../src/jobs/index.ts';
+import { closeRedis, connectRedis } from '../src/redis/connection.ts';
+import { clusterUrl } from '../src/redis/url.ts';
 import { createLogger } from '../src/shared/logger.ts';
 import { PROJECT_ROOT, serviceSettings } from '../src/shared/settings.ts';
-import { deleteKeysUnder } from '../test/helpers/redis.ts';
+import { resolveStackConfig, stackDown, stackUp, type StackConfig } from '../src/stack/index.ts';
+import { freeRedisClusterPorts } from '../test/helpers/ports.ts';
+import { deleteKeysAt } from '../test/helpers/redis.ts';
 
 const { values } = parseArgs({
   options: {
@@ -32,6 +42,7 @@ const { values } = parseArgs({
     'latency-jobs': { type: 'string', default: '200' },
     chain: { type: 'string', default: '100' },
     rounds: { type: 'string', default: '5' },
+    redis: { type: 'string', default: 'single' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -41,7 +52,10 @@ const LATENCY_JOBS = Number(values['latency-jobs']);
 const CHAIN = Number(values.chain);
 const ROUNDS = Number(values.rounds);
 const GAP_MS = 10;
-const redisUrl = serviceSettings().redisUrl;
+if (values.redis !== 'single' && values.redis !== 'cluster') {
+  process.stderr.write('--redis must be single or cluster\n');
+  process.exit(2);
+}
 
 interface Side {
   throughput(): Promise<number>;
@@ -60,9 +74,10 @@ function percentile(samples: readonly number[], p: number): number {
 
 // ---------------------------------------------------------------- plain BullMQ
 
-async function plainBullmq(): Promise<Side> {
-  const prefix = `bench-${randomUUID().slice(0, 8)}`;
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+async function plainBullmq(redisUrl: string): Promise<Side> {
+  // Hash-tagged, as Strata's own prefixes: on a cluster BullMQ needs a queue's keys in one slot.
+  const prefix = `{bench-${randomUUID().slice(0, 8)}}`;
+  const connection = await connectRedis(redisUrl);
   const queue = new Queue('plain', { connection, prefix });
   let onJob: (job: Job) => void = () => undefined;
   const worker = new Worker(
@@ -110,8 +125,8 @@ async function plainBullmq(): Promise<Side> {
     async close() {
       await worker.close();
       await queue.close();
-      connection.disconnect();
-      await deleteKeysUnder(`${prefix}:`);
+      await closeRedis(connection);
+      await deleteKeysAt(redisUrl, `${prefix}:`);
     },
   };
 }
@@ -147,12 +162,12 @@ interface StrataSide extends Side {
   handoffs(): Promise<number[]>;
 }
 
-async function strata(): Promise<StrataSide> {
+async function strata(redisUrl: string): Promise<StrataSide> {
   const id = randomUUID().slice(0, 8);
   const settings = {
     ...orchestratorSettings(),
-    keyPrefix: `bench-${id}:`,
-    queuePrefix: `bench-${id}-q`,
+    keyPrefix: `{bench-${id}}:`,
+    queuePrefix: `{bench-${id}}`,
   };
   const pipeline = benchPipeline();
   const orchestrator = await Orchestrator.connect(pipeline, { redisUrl, settings });
@@ -209,88 +224,155 @@ async function strata(): Promise<StrataSide> {
     async close() {
       await worker.close();
       await orchestrator.close();
-      await deleteKeysUnder(settings.keyPrefix, `${settings.queuePrefix}:`);
+      await deleteKeysAt(redisUrl, settings.keyPrefix);
+    },
+  };
+}
+
+// ---------------------------------------------------------------- Redis targets
+
+interface Target {
+  name: string;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A 3-master cluster of the stack's kind on free ports, in a state folder of its own. */
+async function localCluster(): Promise<Target> {
+  const nodes = (await freeRedisClusterPorts(3)).map((port) => ({ host: '127.0.0.1', port }));
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'strata-bench-redis-cluster-'));
+  const config: StackConfig = resolveStackConfig({
+    ...process.env,
+    REDIS_URL: clusterUrl(nodes),
+    STRATA_STACK_DIR: stateDir,
+  });
+  const quiet = (): void => undefined;
+  await stackUp({ services: ['redis'], config, onProgress: quiet });
+  return {
+    name: 'cluster',
+    url: config.redisUrl,
+    async stop() {
+      await stackDown({ services: ['redis'], config, onProgress: quiet });
+      await rm(stateDir, { recursive: true, force: true });
     },
   };
 }
 
 // ---------------------------------------------------------------- rounds
 
-const plain = await plainBullmq();
-const ours = await strata();
-const throughputs = { plain: [] as number[], strata: [] as number[] };
-const latencies = { plain: [] as number[], strata: [] as number[] };
-/** This process's CPU time per job in the throughput phase (µs): robust to a noisy neighbour. */
-const cpuPerJob = { plain: [] as number[], strata: [] as number[] };
+type SideName = `${'plain' | 'strata'}@${string}`;
+
+const targets: Target[] = [
+  { name: 'single', url: serviceSettings().redisUrl, stop: () => Promise.resolve() },
+];
+if (values.redis === 'cluster') targets.push(await localCluster());
+const sides = new Map<SideName, Side>();
+const strataSides = new Map<string, StrataSide>();
+for (const target of targets) {
+  sides.set(`plain@${target.name}`, await plainBullmq(target.url));
+  const ours = await strata(target.url);
+  strataSides.set(target.name, ours);
+  sides.set(`strata@${target.name}`, ours);
+}
+const names = [...sides.keys()];
+const throughputs = new Map<SideName, number[]>(names.map((n) => [n, []]));
+const latencies = new Map<SideName, number[]>(names.map((n) => [n, []]));
+/** This process's CPU time per job in the throughput phase (us): robust to a noisy neighbour. */
+const cpuPerJob = new Map<SideName, number[]>(names.map((n) => [n, []]));
+const median = (xs: number[]): number => percentile(xs, 50);
+
+interface Figures {
+  throughputPerSec: number;
+  throughputRounds: number[];
+  cpuMicrosPerJob: number;
+  latencyMs: { p50: number; p99: number };
+  handoffMs?: { p50: number; p99: number };
+}
+
 try {
-  await plain.throughput();
-  await ours.throughput();
+  for (const side of sides.values()) await side.throughput();
   for (let round = 0; round < ROUNDS; round++) {
-    const order: ['plain' | 'strata', Side][] = [
-      ['plain', plain],
-      ['strata', ours],
-    ];
+    const order = [...sides.entries()];
     if (round % 2 === 1) order.reverse();
     for (const [name, side] of order) {
       const before = process.cpuUsage();
-      throughputs[name].push(await side.throughput());
+      throughputs.get(name)!.push(await side.throughput());
       const used = process.cpuUsage(before);
-      cpuPerJob[name].push((used.user + used.system) / JOBS);
+      cpuPerJob.get(name)!.push((used.user + used.system) / JOBS);
     }
-    for (const [name, side] of order) latencies[name].push(...(await side.latency()));
+    for (const [name, side] of order) latencies.get(name)!.push(...(await side.latency()));
   }
-  const handoffs = await ours.handoffs();
-  const median = (xs: number[]): number => percentile(xs, 50);
+  const figures: Record<string, Figures> = {};
+  for (const name of names) {
+    const lat = latencies.get(name)!;
+    figures[name] = {
+      throughputPerSec: Math.round(median(throughputs.get(name)!)),
+      throughputRounds: throughputs.get(name)!.map(Math.round),
+      cpuMicrosPerJob: Math.round(median(cpuPerJob.get(name)!)),
+      latencyMs: { p50: percentile(lat, 50), p99: percentile(lat, 99) },
+    };
+  }
+  for (const [target, ours] of strataSides) {
+    const handoffs = await ours.handoffs();
+    figures[`strata@${target}`]!.handoffMs = {
+      p50: percentile(handoffs, 50),
+      p99: percentile(handoffs, 99),
+    };
+  }
+  const ratios = Object.fromEntries(
+    targets.map((t) => [
+      t.name,
+      Math.round(
+        (figures[`strata@${t.name}`]!.throughputPerSec /
+          figures[`plain@${t.name}`]!.throughputPerSec) *
+          100,
+      ) / 100,
+    ]),
+  );
   const result = {
     jobs: JOBS,
     concurrency: CONCURRENCY,
     latencyJobsPerRound: LATENCY_JOBS,
     chain: CHAIN,
     rounds: ROUNDS,
-    plainBullmq: {
-      throughputPerSec: Math.round(median(throughputs.plain)),
-      throughputRounds: throughputs.plain.map(Math.round),
-      cpuMicrosPerJob: Math.round(median(cpuPerJob.plain)),
-      latencyMs: { p50: percentile(latencies.plain, 50), p99: percentile(latencies.plain, 99) },
-    },
-    strata: {
-      throughputPerSec: Math.round(median(throughputs.strata)),
-      throughputRounds: throughputs.strata.map(Math.round),
-      cpuMicrosPerJob: Math.round(median(cpuPerJob.strata)),
-      latencyMs: { p50: percentile(latencies.strata, 50), p99: percentile(latencies.strata, 99) },
-      handoffMs: { p50: percentile(handoffs, 50), p99: percentile(handoffs, 99) },
-    },
-    throughputRatio:
-      Math.round((median(throughputs.strata) / median(throughputs.plain)) * 100) / 100,
+    redis: targets.map((t) => ({ name: t.name, url: t.url })),
+    figures,
+    throughputRatio: ratios,
   };
   if (values.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {
-    const row = (name: string, f: typeof result.plainBullmq, handoff = '-'): string =>
-      [
-        name.padEnd(14),
+    const label = (name: string): string => {
+      const [system, target] = name.split('@');
+      const who = system === 'plain' ? 'plain BullMQ' : 'Strata';
+      return targets.length > 1 ? `${who} (${target})` : who;
+    };
+    const row = (name: string): string => {
+      const f = figures[name]!;
+      return [
+        label(name).padEnd(24),
         String(f.throughputPerSec).padStart(7),
         `(${f.throughputRounds.join(', ')})`.padEnd(40),
         String(f.cpuMicrosPerJob).padStart(9),
         `${f.latencyMs.p50} / ${f.latencyMs.p99}`.padStart(14),
-        handoff.padStart(12),
+        (f.handoffMs ? `${f.handoffMs.p50} / ${f.handoffMs.p99}` : '-').padStart(12),
       ].join(' ');
+    };
     process.stdout.write(
       [
         `no-op jobs: ${JOBS} at once for throughput, ${LATENCY_JOBS} one by one for latency (x${ROUNDS} rounds after a warm-up), chain of ${CHAIN}; worker concurrency ${CONCURRENCY}`,
-        `${'system'.padEnd(14)} ${'jobs/s'.padStart(7)} ${'(rounds)'.padEnd(40)} ${'CPU us/job'.padStart(9)} ${'start p50/p99'.padStart(14)} ${'handoff p50/p99'.padStart(12)}`,
-        row('plain BullMQ', result.plainBullmq),
-        row(
-          'Strata',
-          result.strata,
-          `${result.strata.handoffMs.p50} / ${result.strata.handoffMs.p99}`,
+        ...targets.map((t) => `redis ${t.name}: ${t.url}`),
+        `${'system'.padEnd(24)} ${'jobs/s'.padStart(7)} ${'(rounds)'.padEnd(40)} ${'CPU us/job'.padStart(9)} ${'start p50/p99'.padStart(14)} ${'handoff p50/p99'.padStart(12)}`,
+        ...names.map(row),
+        ...targets.map(
+          (t) =>
+            `Strata throughput = ${ratios[t.name]} x plain BullMQ${targets.length > 1 ? ` (${t.name})` : ''} (latencies in ms)`,
         ),
-        `Strata throughput = ${result.throughputRatio} x plain BullMQ (latencies in ms)`,
         '',
       ].join('\n'),
     );
   }
 } finally {
-  await plain.close();
-  await ours.close();
+  for (const side of sides.values()) await side.close();
+  for (const target of targets) await target.stop();
 }
