@@ -1,8 +1,9 @@
 /**
  * Issue 15: the orchestrator suite (runs, diamonds, exactly-once enqueue, worker SIGKILL, leases,
- * pools) against a local 3-master Redis Cluster: the same cases `npm test` runs on a single
- * Redis (test/integration/*.cases.ts), with REDIS_URL `redis+cluster://...` for the in-process
- * connections and the spawned workers alike, and every Lua script under the key check.
+ * pools) and the scheduler's automation (with the monitor) against a local 3-master Redis
+ * Cluster: the same cases `npm test` runs on a single Redis (test/integration/*.cases.ts), with
+ * REDIS_URL `redis+cluster://...` for the in-process connections and the spawned workers alike,
+ * and every Lua script under the key check.
  */
 import { describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../src/jobs/keys.ts';
@@ -17,6 +18,7 @@ import { describeOrchestratorProcesses } from '../integration/orchestrator-proce
 import { describeOrchestratorRuns } from '../integration/orchestrator-runs.cases.ts';
 import { describeOrchestratorState } from '../integration/orchestrator-state.cases.ts';
 import { describeRedisLease } from '../integration/redis-lease.cases.ts';
+import { describeSchedulerAutomation } from '../integration/scheduler-automation.cases.ts';
 import { describeWorkerSigkill } from '../integration/worker-sigkill.cases.ts';
 import { useLocalRedisCluster } from './redis-cluster-support.ts';
 
@@ -49,3 +51,4 @@ describeOrchestratorState(cluster);
 describeOrchestratorProcesses(cluster);
 describeWorkerSigkill(cluster);
 describeRedisLease(cluster);
+describeSchedulerAutomation(cluster);
