@@ -80,8 +80,11 @@ export class Orchestrator {
     options: { redisUrl?: string; settings?: OrchestratorSettings } = {},
   ): Promise<Orchestrator> {
     const redisUrl = options.redisUrl ?? serviceSettings().redisUrl;
+    // Settings first: a bad prefix is a usage error, and a connection opened before it would
+    // keep the process alive after the message.
+    const settings = options.settings ?? orchestratorSettings();
     const redis = await connectRedis(redisUrl);
-    return new Orchestrator(pipeline, redis, options.settings ?? orchestratorSettings(), redisUrl);
+    return new Orchestrator(pipeline, redis, settings, redisUrl);
   }
 
   /**

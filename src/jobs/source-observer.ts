@@ -32,8 +32,8 @@ export class SourceObserver {
     redisUrl: string,
     logger: Logger,
   ): Promise<SourceObserver> {
-    const redis = await connectRedis(redisUrl);
     const keys = new RedisKeys(orchestratorSettings().keyPrefix);
+    const redis = await connectRedis(redisUrl);
     const sources = [...pipeline.assets.values()]
       .filter((a) => a.kind === 'kafka_batches')
       .map((a) => a.key);

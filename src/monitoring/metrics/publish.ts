@@ -23,18 +23,16 @@ export async function publishProcessMetrics(
   options: { logger: Logger; env?: NodeJS.ProcessEnv; intervalMs?: number },
 ): Promise<PublishedMetrics> {
   const env = options.env ?? process.env;
+  // Settings before connecting: a bad prefix is a usage error, which an open connection would
+  // outlive.
+  const keys = new MonitorKeys(orchestratorSettings(env).keyPrefix);
   const redis = await connectRedis(serviceSettings(env).redisUrl);
   const metrics = processMetrics();
-  const publisher = new MetricsSnapshotPublisher(
-    redis,
-    new MonitorKeys(orchestratorSettings(env).keyPrefix),
-    metrics.registry,
-    {
-      role,
-      logger: options.logger,
-      intervalMs: options.intervalMs,
-    },
-  );
+  const publisher = new MetricsSnapshotPublisher(redis, keys, metrics.registry, {
+    role,
+    logger: options.logger,
+    intervalMs: options.intervalMs,
+  });
   publisher.start();
   let closing: Promise<void> | undefined;
   return {
