@@ -419,7 +419,8 @@ function iso(time: number): string {
   return new Date(time).toISOString().replace('.000Z', 'Z');
 }
 
-const EMPTY_STATE: AssetState = {
+/** An asset Redis knows nothing about: never materialized, observed or requested. */
+export const EMPTY_STATE: Readonly<AssetState> = {
   dataTime: null,
   lastNewDataAt: null,
   lastStartedAt: null,

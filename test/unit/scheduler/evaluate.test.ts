@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePipeline, type LoadedPipeline } from '../../../src/config/index.ts';
 import {
+  EMPTY_STATE,
   evaluateAutomation,
   type AssetState,
   type Decision,
@@ -14,18 +15,7 @@ const MINUTE = 60 * SECOND;
 const load = (text: string): LoadedPipeline => parsePipeline(text, '/tmp/pipeline.yaml', {});
 
 function state(overrides: Partial<AssetState> = {}): AssetState {
-  return {
-    dataTime: null,
-    lastNewDataAt: null,
-    lastStartedAt: null,
-    failures: 0,
-    lastFailedAt: null,
-    blocked: false,
-    inFlight: false,
-    lastRequestedAt: null,
-    recentDurationsMs: [],
-    ...overrides,
-  };
+  return { ...EMPTY_STATE, ...overrides };
 }
 
 /** A materialized asset: data of `age` ago, its run started and ended then. */
