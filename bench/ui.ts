@@ -127,9 +127,9 @@ function stats(samples: number[]): { median: number; p95: number } {
 async function measure(assets: number, history: number) {
   const prefix = `bench-ui-${randomUUID().slice(0, 8)}:`;
   const redis = new Redis(serviceSettings().redisUrl, { maxRetriesPerRequest: 3 });
-  const queue = new Queue(`bench-ui-${randomUUID().slice(0, 8)}`, {
-    connection: redis.duplicate(),
-  });
+  // BullMQ does not close a connection it is given: the bench does, or the process never exits.
+  const queueConnection = redis.duplicate();
+  const queue = new Queue(`bench-ui-${randomUUID().slice(0, 8)}`, { connection: queueConnection });
   const pipeline = parsePipeline(diamondYaml(assets), 'bench.yaml', {});
   const keys = new RedisKeys(prefix);
   try {
@@ -166,6 +166,7 @@ async function measure(assets: number, history: number) {
     }
   } finally {
     await queue.close();
+    queueConnection.disconnect();
     await deleteKeysUnder(prefix);
     redis.disconnect();
   }
