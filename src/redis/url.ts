@@ -32,7 +32,7 @@ export function parseClusterUrl(text: string): RedisNode[] | undefined {
  * (credentials, written once before the first node, apply to every node).
  */
 export function parseClusterTarget(text: string): ClusterTarget | undefined {
-  const scheme = [CLUSTER_SCHEME, TLS_CLUSTER_SCHEME].find((s) => text.startsWith(`${s}//`));
+  const scheme = clusterScheme(text);
   if (scheme === undefined) return undefined;
   let rest = text.slice(scheme.length + 2);
   let username: string | undefined;
@@ -64,7 +64,11 @@ export function clusterUrl(nodes: readonly RedisNode[]): string {
 }
 
 export function isClusterUrl(text: string): boolean {
-  return [CLUSTER_SCHEME, TLS_CLUSTER_SCHEME].some((s) => text.startsWith(`${s}//`));
+  return clusterScheme(text) !== undefined;
+}
+
+function clusterScheme(text: string): string | undefined {
+  return [CLUSTER_SCHEME, TLS_CLUSTER_SCHEME].find((s) => text.startsWith(`${s}//`));
 }
 
 /** The URL without its password, for messages and logs. */

@@ -1,4 +1,5 @@
 import type { SchedulerSettings } from '../config/types.ts';
+import { backoffDelay } from '../shared/backoff.ts';
 
 type Backoff = SchedulerSettings['backoff'];
 
@@ -8,8 +9,8 @@ type Backoff = SchedulerSettings['backoff'];
  */
 export function backoffDelayMs(failures: number, backoff: Backoff): number {
   if (failures <= 0) return 0;
-  // 2 ** large overflows to Infinity, which Math.min caps; no streak length breaks it.
-  return Math.min(backoff.initialMs * 2 ** (failures - 1), backoff.maxMs);
+  // No jitter: the wait is shown in `strata plan`, and one scheduler decides, so nothing to spread.
+  return backoffDelay(failures, { initialMs: backoff.initialMs, maxMs: backoff.maxMs, jitter: 0 });
 }
 
 /**
